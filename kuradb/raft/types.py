@@ -101,6 +101,8 @@ class Message:
     frm: int = NONE
     term: int = 0
     log_term: int = 0  # term of the entry at ``index`` (APP, VOTE: last log term)
+    # APP: index of the entry before ``entries``; VOTE: last log index; HEARTBEAT and
+    # HEARTBEAT_RESP: the leader's lease clock at send time, echoed back (raft.py rule 8).
     index: int = 0
     entries: list[Entry] = field(default_factory=list)
     commit: int = 0
