@@ -1,0 +1,177 @@
+"""The router process: ``kuradb router --listen HOST:PORT --coordinator ADDR[,ADDR...] [--az AZ]``.
+
+Rules:
+
+* One :class:`RouterServer` owns everything of one router (map cache, coordinator link, node
+  channels, metrics registry, gRPC server): no globals, so tests run several in one process.
+* Readiness: the gRPC server starts only once the first partition map has arrived; then
+  ``main`` prints exactly one line, ``kuradb router listening on HOST:PORT``, on stdout. Until
+  the coordinator answers, the router waits (logging a warning now and then) rather than
+  serving requests it cannot route.
+* Logs go to stderr, one ``key=value`` line per record, warning and above by default.
+* SIGTERM/SIGINT stop the gRPC server (short grace period), the map watch and every channel;
+  the exit status is 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
+
+import grpc
+
+from kuradb.proto import dynamodb_pb2_grpc as dpb_grpc
+from kuradb.router.channels import NodeChannels
+from kuradb.router.coordinator_client import CoordinatorClient
+from kuradb.router.executor import Executor
+from kuradb.router.metrics import RouterMetrics, serve
+from kuradb.router.partition_map import PartitionMap
+from kuradb.router.policy import RetryPolicy
+from kuradb.router.service import DynamoDBService, Router
+
+log = logging.getLogger("kuradb.router")
+
+GRACE_S = 1.0
+READY_WARN_EVERY_S = 10.0
+
+
+@dataclass
+class RouterOptions:
+    listen: str
+    coordinators: list[str]
+    az: str = ""
+    metrics_listen: str | None = None
+    election_timeout_s: float = 1.0
+    max_attempts: int = 10
+    request_timeout_s: float = 10.0
+
+
+class RouterServer:
+    """Everything one router runs. ``await start()`` then ``await stop()``."""
+
+    def __init__(self, options: RouterOptions) -> None:
+        self.options = options
+        self.metrics = RouterMetrics()
+        self.pmap = PartitionMap()
+        self.coordinator = CoordinatorClient(options.coordinators, self.pmap, on_map=self.metrics.map_version.set)
+        self.channels = NodeChannels()
+        retry = RetryPolicy(max_attempts=options.max_attempts, election_timeout_s=options.election_timeout_s)
+        self.executor = Executor(self.pmap, self.coordinator, self.channels, self.metrics, az=options.az, retry=retry)
+        self.router = Router(self.pmap, self.executor, default_timeout_s=options.request_timeout_s)
+        self.address = ""
+        self.metrics_address = ""
+        self._server: grpc.aio.Server | None = None
+        self._metrics_server: tuple[WSGIServer, threading.Thread] | None = None
+
+    async def start(self) -> str:
+        """Wait for the first partition map, then serve; returns the bound ``host:port``."""
+        o = self.options
+        server = grpc.aio.server(
+            options=[("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
+        )
+        host, _, _ = o.listen.rpartition(":")
+        bound = server.add_insecure_port(o.listen)
+        if bound == 0:
+            raise OSError(f"cannot listen on {o.listen}")
+        self.address = f"{host}:{bound}"
+        dpb_grpc.add_DynamoDBServicer_to_server(DynamoDBService(self.router, self.metrics), server)
+        if o.metrics_listen:
+            mhost, _, mport = o.metrics_listen.rpartition(":")
+            self._metrics_server = serve(self.metrics, mhost or "0.0.0.0", int(mport))
+            self.metrics_address = f"{mhost}:{self._metrics_server[0].server_port}"
+        self.coordinator.start_watch()
+        while True:
+            try:
+                await asyncio.wait_for(self.coordinator.ready.wait(), READY_WARN_EVERY_S)
+                break
+            except asyncio.TimeoutError:
+                log.warning("no partition map yet from coordinator(s) %s", ",".join(o.coordinators))
+        await server.start()
+        self._server = server
+        return self.address
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop(GRACE_S)
+            self._server = None
+        await self.coordinator.close()
+        await self.channels.close()
+        if self._metrics_server is not None:
+            httpd = self._metrics_server[0]
+            httpd.shutdown()
+            httpd.server_close()
+            self._metrics_server = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kuradb router", description="Run a KuraDB router (the client-facing front door).")
+    p.add_argument("--listen", required=True, metavar="HOST:PORT", help="gRPC address (port 0: any free port)")
+    p.add_argument("--coordinator", required=True, metavar="ADDR[,ADDR...]", help="coordinator group members")
+    p.add_argument("--az", default="", help="this router's availability zone (eventual reads prefer it)")
+    p.add_argument("--metrics-listen", metavar="HOST:PORT", help="serve Prometheus /metrics here")
+    p.add_argument("--election-timeout-ms", type=int, default=1000,
+                   help="back-off when a partition has no leader (about one election timeout)")  # fmt: skip
+    p.add_argument("--max-attempts", type=int, default=10, help="node attempts per request before giving up")
+    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter('ts=%(asctime)s level=%(levelname)s logger=%(name)s msg="%(message)s"'))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+async def _serve(options: RouterOptions) -> None:
+    router = RouterServer(options)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        start = asyncio.ensure_future(router.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({start, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if start.done():
+            print(f"kuradb router listening on {start.result()}", flush=True)
+            await stopping
+        else:
+            start.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await start
+    finally:
+        with contextlib.suppress(Exception):
+            await router.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    coordinators = [a.strip() for a in args.coordinator.split(",") if a.strip()]
+    options = RouterOptions(
+        listen=args.listen,
+        coordinators=coordinators,
+        az=args.az,
+        metrics_listen=args.metrics_listen,
+        election_timeout_s=args.election_timeout_ms / 1000.0,
+        max_attempts=args.max_attempts,
+    )
+    try:
+        asyncio.run(_serve(options))
+    except (OSError, ValueError) as e:
+        log.error("router failed to start: %s", e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
