@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import msgpack
+from kuradb.payload import pack, unpack
 
 from kuradb.errors import ConditionalCheckFailedException, KuraError, error_from_name
 
@@ -42,20 +42,14 @@ class KeyNotInPartitionError(Exception):
         self.key_hash = key_hash
 
 
-def _pack(obj: Any) -> bytes:
-    return msgpack.packb(obj, use_bin_type=True)
-
-
-def _unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
 def encode_item(item: Item) -> bytes:
-    return _pack(item)
+    return pack(item)
 
 
 def decode_item(data: bytes) -> Item:
-    item: Item = _unpack(data)
+    item: Item = unpack(data)
     return item
 
 
@@ -68,11 +62,11 @@ class Command:
 
 def encode_command(op: str, request: dict[str, Any], request_id: bytes | None = None) -> bytes:
     """Encode a write (PutItem / UpdateItem / DeleteItem) for the partition's Raft log."""
-    return _pack({"op": op, "req": request, "rid": request_id})
+    return pack({"op": op, "req": request, "rid": request_id})
 
 
 def decode_command(data: bytes) -> Command:
-    raw = _unpack(data)
+    raw = unpack(data)
     return Command(op=raw["op"], request=raw["req"], request_id=raw["rid"])
 
 
@@ -107,11 +101,11 @@ def encode_result(result: WriteResult) -> bytes:
         err = [e.name, e.message, None]
     elif e is not None:
         raise TypeError(f"cannot encode apply error {e!r}")
-    return _pack({"a": result.attributes, "e": err, "w": result.consumed_wcu})
+    return pack({"a": result.attributes, "e": err, "w": result.consumed_wcu})
 
 
 def decode_result(data: bytes) -> WriteResult:
-    raw = _unpack(data)
+    raw = unpack(data)
     error: Exception | None = None
     if raw["e"] is not None:
         name, a, b = raw["e"]

@@ -28,7 +28,7 @@ from kuradb.errors import KuraError, ServiceUnavailable, error_from_name
 from kuradb.proto import coordinator_pb2 as cpb
 from kuradb.proto import coordinator_pb2_grpc as cpb_grpc
 from kuradb.router.partition_map import PartitionMap
-from kuradb.router.payload import pack, unpack
+from kuradb.payload import pack, unpack
 
 log = logging.getLogger("kuradb.router.coordinator")
 

@@ -32,7 +32,7 @@ from kuradb.router.channels import NodeChannels
 from kuradb.router.coordinator_client import CoordinatorClient
 from kuradb.router.metrics import RouterMetrics
 from kuradb.router.partition_map import PartitionMap
-from kuradb.router.payload import pack, unpack
+from kuradb.payload import pack, unpack
 from kuradb.router.policy import Action, CacheAction, Consistency, Decision, RetryPolicy, RoutingPolicy
 
 
