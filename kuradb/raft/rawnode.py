@@ -61,6 +61,11 @@ class Ready:
     4. Call ``RawNode.advance(rd)`` with this same Ready before asking for the next one.
 
     ``soft_state``/``hard_state`` are None when unchanged since the previous Ready.
+    ``must_sync`` is set whenever entries, a snapshot, or a new term/vote are to be persisted; a
+    commit-index-only hard state change may be written without fsync (it can be recomputed).
+    Entries inside messages handed to ``step`` become part of the log: a driver that delivers
+    in-process must give each receiver its own copy (the gRPC transport decodes fresh objects).
+    ``step`` raises ProposalDropped for a forwarded proposal or read that cannot be served.
     """
 
     soft_state: SoftState | None = None
@@ -201,7 +206,9 @@ class RawNode:
             rd.hard_state = hs
         if r.raft_log.unstable.snapshot is not None:
             rd.snapshot = r.raft_log.unstable.snapshot
-        rd.must_sync = bool(rd.entries) or (
+        # A snapshot replaces the log the follower acknowledges from: it must be durable before
+        # the APP_RESP that reports its index leaves, exactly like entries.
+        rd.must_sync = bool(rd.entries) or rd.snapshot is not None or (
             rd.hard_state is not None and (hs.term != self._prev_hard.term or hs.vote != self._prev_hard.vote)
         )
         r.msgs = []
