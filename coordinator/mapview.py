@@ -6,15 +6,13 @@ Rules:
   for sizes), built on demand: there is one source of truth (coordinator/state.py) and no second
   copy to keep in sync.
 * A descriptor's ``leader_hint`` is the state's committed leader hint; replica addresses are
-  filled in when the internal proto has a ``Replica.address`` field (nodes then learn their
-  peers' addresses from CreateReplica), and left out otherwise.
+  filled in from the node registry, so nodes learn their peers' addresses from CreateReplica.
 * A node's ``alive`` flag is computed at build time from its committed heartbeat time, so it
   can flip without a ``map_version`` bump; a watcher sees it with the next map it receives.
 """
 
 from __future__ import annotations
 
-from typing import Final
 
 import msgpack
 
@@ -26,9 +24,6 @@ from kuradb.proto import internal_pb2 as ipb
 
 __all__ = ["describe", "descriptor_pb", "node_info", "partition_map", "table_meta"]
 
-_REPLICA_HAS_ADDRESS: Final = "address" in ipb.Replica.DESCRIPTOR.fields_by_name
-
-
 def describe(t: TableRecord, reports: ReportBook) -> dict[str, object]:
     """The table's DynamoDB TableDescription, with ItemCount/TableSizeBytes from the reports."""
     items, size = reports.table_size(t.partition_ids)
@@ -38,11 +33,10 @@ def describe(t: TableRecord, reports: ReportBook) -> dict[str, object]:
 def descriptor_pb(state: CoordinatorState, d: PartitionDescriptor) -> ipb.PartitionDescriptor:
     m = d.to_pb()
     m.leader_hint = state.leader_hint(d.partition_id)
-    if _REPLICA_HAS_ADDRESS:
-        for r in m.replicas:
-            node = state.nodes.get(r.node_id)
-            if node is not None:
-                r.address = node.address
+    for r in m.replicas:
+        node = state.nodes.get(r.node_id)
+        if node is not None:
+            r.address = node.address
     return m
 
 

@@ -51,6 +51,7 @@ from kuradb.coordinator.state import (
     encode_command,
 )
 from kuradb.coordinator.tables import parse_create_table, parse_list_tables, parse_table_name, parse_update_table
+from kuradb.payload import pack, unpack
 from kuradb.errors import InternalServerError, KuraError, UnknownOperationException, ValidationException
 from kuradb.proto import coordinator_pb2 as cpb
 from kuradb.proto import coordinator_pb2_grpc as cpb_grpc
@@ -67,14 +68,6 @@ class ServiceConfig:
     liveness_timeout_s: float = 10.0
     heartbeat_commit_s: float = 3.0  # refresh a node's committed heartbeat at most this often
     command_timeout_s: float = 5.0
-
-
-def _pack(obj: Any) -> bytes:
-    return msgpack.packb(obj, use_bin_type=True)
-
-
-def _unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
 class _Signal:
@@ -256,7 +249,7 @@ class CoordinatorService(cpb_grpc.CoordinatorServicer):
         op = request.operation
         try:
             try:
-                req = _unpack(request.payload) if request.payload else {}
+                req = unpack(request.payload) if request.payload else {}
             except (msgpack.UnpackException, ValueError) as e:
                 raise ValidationException(f"Malformed request payload: {e}") from None
             if not isinstance(req, dict):
@@ -272,7 +265,7 @@ class CoordinatorService(cpb_grpc.CoordinatorServicer):
             self.metrics.requests.labels(op, "timeout").inc()
             return cpb.TableResponse(dynamo_error=_dynamo_error(InternalServerError(str(e))))
         self.metrics.requests.labels(op, "ok").inc()
-        return cpb.TableResponse(result=_pack(result))
+        return cpb.TableResponse(result=pack(result))
 
     async def GetPartitionMap(self, request: cpb.WatchRequest, context: grpc.aio.ServicerContext) -> cpb.PartitionMap:  # noqa: N802
         return self.core.partition_map()

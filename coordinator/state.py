@@ -35,10 +35,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import msgpack
 
 from kuradb.coordinator.placement import NodeSlot, Placement, PlacementError, initial_partition_count, split_hash_space
 from kuradb.coordinator.tables import PAY_PER_REQUEST, PROVISIONED, TableSpec, ThroughputUpdate, table_arn, table_uuid
+from kuradb.payload import pack, unpack
 from kuradb.errors import InternalServerError, KuraError, ResourceInUseException, ResourceNotFoundException, ValidationException
 from kuradb.model.schema import TableInfo
 from kuradb.node.descriptor import Epoch, PartitionDescriptor, ReplicaInfo, Role
@@ -71,20 +71,12 @@ DELETING: Final = "DELETING"
 SNAPSHOT_FORMAT: Final = 1
 
 
-def _pack(obj: Any) -> bytes:
-    return msgpack.packb(obj, use_bin_type=True)
-
-
-def _unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
-
-
 def encode_command(cmd: dict[str, Any]) -> bytes:
-    return _pack(cmd)
+    return pack(cmd)
 
 
 def decode_command(data: bytes) -> dict[str, Any]:
-    cmd: dict[str, Any] = _unpack(data)
+    cmd: dict[str, Any] = unpack(data)
     return cmd
 
 
@@ -445,7 +437,7 @@ class CoordinatorState:
     # ------------------------------------------------------------------ snapshot
 
     def snapshot(self) -> bytes:
-        return _pack({
+        return pack({
             "format": SNAPSHOT_FORMAT,
             "map_version": self.map_version,
             "ids": [self.next_table_id, self.next_partition_id, self.next_replica_id],
@@ -457,7 +449,7 @@ class CoordinatorState:
 
     @classmethod
     def restore(cls, data: bytes) -> CoordinatorState:
-        raw = _unpack(data)
+        raw = unpack(data)
         if raw.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"unknown coordinator snapshot format {raw.get('format')!r}")
         s = cls()

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 import msgpack
 
+from kuradb.proto import coordinator_pb2 as cpb
 from kuradb.node.descriptor import AddressBook, Catalog, HostedReplica, PartitionDescriptor, ReplicaInfo
 from kuradb.node.engine import Engine, WriteBatch
 from kuradb.node.faults import FaultTable
@@ -413,6 +414,18 @@ class NodeDriver:
         if info is None:
             return 0, ""
         return info.node_id, self.addresses.get(info.node_id) or ""
+
+    def partition_reports(self) -> list[cpb.PartitionReport]:
+        """One report per hosted replica for the coordinator's heartbeat. Call it through
+        :meth:`call` so it runs in the step phase and sees a consistent state."""
+        out = []
+        for r in self.replicas.values():
+            st = r.sm.stats()
+            out.append(cpb.PartitionReport(
+                descriptor=r.descriptor.to_pb(), replica_id=r.record.replica_id, is_leader=r.is_leader,
+                term=r.raw.term, applied_index=r.applied, bytes=st.bytes, keys=st.keys,
+            ))  # fmt: skip
+        return out
 
     def known(self, infos: list[ReplicaInfo]) -> None:
         for i in infos:

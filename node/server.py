@@ -31,6 +31,7 @@ from wsgiref.simple_server import WSGIServer
 
 import grpc
 
+from kuradb.coordinator.heartbeat_client import HeartbeatClient, NodeIdentity
 from kuradb.node.driver import DriverConfig, NodeDriver
 from kuradb.node.faults import FaultFileWatcher, FaultTable
 from kuradb.node.leveldb_engine import LevelDBEngine
@@ -57,6 +58,7 @@ class NodeOptions:
     heartbeat_ticks: int = 1
     compact_after: int = 10_000
     coordinator: str | None = None
+    heartbeat_s: float = 1.0  # interval of heartbeats to the coordinator
     peers: dict[int, str] = field(default_factory=dict)
 
 
@@ -75,6 +77,7 @@ class NodeServer:
         self._watcher: FaultFileWatcher | None = None
         self._metrics_server: tuple[WSGIServer, threading.Thread] | None = None
         self.metrics_address = ""
+        self._heartbeat: HeartbeatClient | None = None
 
     async def start(self) -> str:
         """Open the databases, reload replicas, serve; returns the bound ``host:port``."""
@@ -116,9 +119,18 @@ class NodeServer:
             mhost, _, mport = o.metrics_listen.rpartition(":")
             self._metrics_server = serve(self.metrics, mhost or "0.0.0.0", int(mport))
             self.metrics_address = f"{mhost}:{self._metrics_server[0].server_port}"
+        if o.coordinator:
+            driver = self.driver
+            identity = NodeIdentity(o.node_id, self.address, o.az, metrics_address=self.metrics_address)
+            self._heartbeat = HeartbeatClient(o.coordinator.split(","), identity, lambda: driver.call(driver.partition_reports),
+                                              interval_s=o.heartbeat_s)
+            self._heartbeat.start()
         return self.address
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            await self._heartbeat.stop()
+            self._heartbeat = None
         if self._watcher is not None:
             await self._watcher.stop()
         if self._server is not None:
@@ -156,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heartbeat-ticks", type=int, default=1, help="heartbeat interval in ticks")
     p.add_argument("--compact-after", type=int, default=10_000, help="applied log entries kept before compaction")
     p.add_argument("--coordinator", metavar="ADDR",
-                   help="coordinator address (accepted but UNUSED: the coordinator does not exist yet)")  # fmt: skip
+                   help="coordinator address(es), comma-separated: the node heartbeats its partitions there")  # fmt: skip
     p.add_argument("--peer", type=_peer, action="append", default=[], metavar="NODE_ID=HOST:PORT",
                    help="address of a peer node (repeatable); peers are also learned from their streams")  # fmt: skip
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])

@@ -35,6 +35,7 @@ from kuradb.node.descriptor import PartitionDescriptor, ReplicaInfo, Role
 from kuradb.node.driver import NodeDriver
 from kuradb.node.partition import Page
 from kuradb.node.replica import PartitionReplica, Unavailable
+from kuradb.payload import pack, unpack
 from kuradb.operations import parse_delete_item, parse_get_item, parse_put_item, parse_query, parse_scan, parse_update_item
 from kuradb.proto import internal_pb2 as pb
 from kuradb.proto import internal_pb2_grpc as pb_grpc
@@ -55,10 +56,6 @@ Code = pb.PartitionError.Code
 
 def _perr(code: int, message: str = "", **kw: Any) -> pb.PartitionError:
     return pb.PartitionError(code=code, message=message, **kw)
-
-
-def _pack(obj: Any) -> bytes:
-    return msgpack.packb(obj, use_bin_type=True)
 
 
 def _timeout(deadline_unix: float) -> float:
@@ -89,7 +86,7 @@ class NodeDataService(pb_grpc.NodeDataServicer):
         if h.epoch.version != r.descriptor.epoch.version:
             return pb.DataResponse(error=self._epoch_error(r))
         try:
-            req = msgpack.unpackb(request.payload, raw=False)
+            req = unpack(request.payload)
         except (msgpack.UnpackException, ValueError) as e:
             return _dynamo(ValidationException(f"Malformed request payload: {e}"))
         try:
@@ -157,7 +154,7 @@ class NodeDataService(pb_grpc.NodeDataServicer):
         out: dict[str, Any] = {"ConsumedCapacity": _capacity(r, result.consumed_wcu)}
         if result.attributes is not None:
             out["Attributes"] = result.attributes
-        return pb.DataResponse(result=_pack(out))
+        return pb.DataResponse(result=pack(out))
 
     async def _read(self, r: PartitionReplica, request: pb.DataRequest, req: dict[str, Any]) -> pb.DataResponse:
         table = r.descriptor.table
@@ -189,7 +186,7 @@ class NodeDataService(pb_grpc.NodeDataServicer):
             out: dict[str, Any] = {"ConsumedCapacity": _capacity(r, g.consumed_rcu)}
             if g.item is not None:
                 out["Item"] = g.item
-            return pb.DataResponse(result=_pack(out))
+            return pb.DataResponse(result=pack(out))
         page: Page = r.sm.query(parsed) if name == "Query" else r.sm.scan(parsed)
         res: dict[str, Any] = {"Count": page.count, "ScannedCount": page.scanned_count,
                                "ConsumedCapacity": _capacity(r, page.consumed_rcu)}  # fmt: skip
@@ -197,7 +194,7 @@ class NodeDataService(pb_grpc.NodeDataServicer):
             res["Items"] = page.items
         if page.last_evaluated_key is not None:
             res["LastEvaluatedKey"] = page.last_evaluated_key
-        return pb.DataResponse(result=_pack(res))
+        return pb.DataResponse(result=pack(res))
 
 
 def _capacity(r: PartitionReplica, units: float) -> dict[str, Any]:
@@ -207,7 +204,7 @@ def _capacity(r: PartitionReplica, units: float) -> dict[str, Any]:
 def _dynamo(e: KuraError) -> pb.DataResponse:
     item = b""
     if isinstance(e, ConditionalCheckFailedException) and e.item is not None:
-        item = _pack(e.item)
+        item = pack(e.item)
     return pb.DataResponse(dynamo_error=pb.DynamoError(name=e.name, message=e.message, item=item))
 
 
@@ -264,12 +261,11 @@ class NodeAdminService(pb_grpc.NodeAdminServicer):
         return pb.AdminResponse()
 
     def _learn_addresses(self, replicas: Any) -> None:
-        """Use the replicas' node addresses when the descriptor carries them (a ``Replica.address``
-        field); otherwise the address book is fed by peers' streams and the server's --peer list."""
+        """Learn peers' addresses from the descriptor (``Replica.address``, filled by the
+        coordinator); the address book is also fed by peers' streams and the --peer list."""
         for rep in replicas:
-            address = getattr(rep, "address", "")
-            if address:
-                self.driver.addresses.set(rep.node_id, address)
+            if rep.address:
+                self.driver.addresses.set(rep.node_id, rep.address)
 
     async def AddLearner(self, request: pb.AddLearnerRequest, context: grpc.aio.ServicerContext) -> pb.AdminResponse:  # noqa: N802
         info = ReplicaInfo.from_pb(request.replica)

@@ -23,7 +23,7 @@ class Epoch(_message.Message):
     def __init__(self, version: _Optional[int] = ..., conf_ver: _Optional[int] = ...) -> None: ...
 
 class Replica(_message.Message):
-    __slots__ = ("replica_id", "node_id", "az", "role")
+    __slots__ = ("replica_id", "node_id", "az", "role", "address")
     class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         VOTER: _ClassVar[Replica.Role]
@@ -34,11 +34,13 @@ class Replica(_message.Message):
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     AZ_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     replica_id: int
     node_id: int
     az: str
     role: Replica.Role
-    def __init__(self, replica_id: _Optional[int] = ..., node_id: _Optional[int] = ..., az: _Optional[str] = ..., role: _Optional[_Union[Replica.Role, str]] = ...) -> None: ...
+    address: str
+    def __init__(self, replica_id: _Optional[int] = ..., node_id: _Optional[int] = ..., az: _Optional[str] = ..., role: _Optional[_Union[Replica.Role, str]] = ..., address: _Optional[str] = ...) -> None: ...
 
 class KeySchema(_message.Message):
     __slots__ = ("hash_name", "hash_type", "range_name", "range_type")

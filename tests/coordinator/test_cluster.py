@@ -14,7 +14,6 @@ from typing import Any
 import grpc
 import msgpack
 
-from kuradb.coordinator.heartbeat_client import HeartbeatClient, NodeIdentity
 from kuradb.coordinator.server import CoordinatorServer
 from kuradb.node.server import NodeOptions, NodeServer
 from kuradb.proto import coordinator_pb2 as cpb
@@ -25,24 +24,6 @@ from kuradb.proto import internal_pb2_grpc as ipb_grpc
 from .helpers import TICK_MS, free_ports, leader_of, options, run, wait_for
 
 AZS = ("az-a", "az-b", "az-c")
-
-
-async def node_reports(node: NodeServer) -> list[cpb.PartitionReport]:
-    """What node/server.py should hand its HeartbeatClient (collected in the driver's step phase)."""
-    driver = node.driver
-    assert driver is not None
-
-    def collect() -> list[cpb.PartitionReport]:
-        out = []
-        for r in driver.replicas.values():
-            st = r.sm.stats()
-            out.append(cpb.PartitionReport(
-                descriptor=r.descriptor.to_pb(), replica_id=r.record.replica_id, is_leader=r.is_leader,
-                term=r.raw.term, applied_index=r.applied, bytes=st.bytes, keys=st.keys,
-            ))  # fmt: skip
-        return out
-
-    return await driver.call(collect)
 
 
 async def table_op(stub: cpb_grpc.CoordinatorStub, op: str, req: dict[str, Any]) -> dict[str, Any]:
@@ -64,21 +45,14 @@ def test_table_lifecycle_on_real_nodes(tmp_path: Path) -> None:
         nodes = [
             NodeServer(NodeOptions(
                 node_id=nid, az=AZS[nid - 1], listen=addr, data_dir=tmp_path / f"n{nid}", tick_ms=TICK_MS,
-                coordinator=coord_members[1], peers={k: v for k, v in node_addrs.items() if k != nid},
+                coordinator=coord_members[1], heartbeat_s=0.1,
             ))  # fmt: skip
             for nid, addr in node_addrs.items()
         ]
-        beats: list[HeartbeatClient] = []
         await coord.start()
         try:
             for n in nodes:
-                await n.start()
-                hb = HeartbeatClient(
-                    [coord.address], NodeIdentity(n.options.node_id, n.address, n.options.az),
-                    lambda n=n: node_reports(n), interval_s=0.1,
-                )  # fmt: skip
-                hb.start()
-                beats.append(hb)
+                await n.start()  # heartbeats to the coordinator from here on (NodeOptions.coordinator)
             await leader_of([coord])
             await wait_for(lambda: len(coord.machine.state.nodes) == 3, what="node registration")
             async with grpc.aio.insecure_channel(coord.address) as ch:
@@ -130,8 +104,6 @@ def test_table_lifecycle_on_real_nodes(tmp_path: Path) -> None:
                 assert (await table_op(stub, "ListTables", {}))["TableNames"] == []
                 assert all(not n.driver.replicas for n in nodes if n.driver is not None)
         finally:
-            for hb in beats:
-                await hb.stop()
             for n in nodes:
                 await n.stop()
             await coord.stop()
