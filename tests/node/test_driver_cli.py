@@ -54,7 +54,7 @@ def test_node_process_prints_ready_line_serves_and_exits_on_sigterm(tmp_path: Pa
             proc.wait()
 
 
-def test_node_help_says_coordinator_is_unused() -> None:
+def test_node_help_documents_the_coordinator_heartbeat() -> None:
     out = subprocess.run([sys.executable, "-m", "kuradb.cli", "node", "--help"], capture_output=True, text=True,
                          timeout=30, check=True).stdout  # fmt: skip
-    assert "--coordinator" in out and "UNUSED" in out
+    assert "--coordinator" in out and "heartbeats" in out
