@@ -25,6 +25,9 @@ Rules and invariants:
   readiness is read from there, so no pipe can fill up and block a child, and a child outlives
   nothing it depends on in the launcher. ``--foreground-logs`` also copies new log lines to the
   launcher's stdout with a ``NAME |`` prefix.
+* :meth:`LocalCluster.kill` and :meth:`LocalCluster.restart` crash and bring back one named
+  member (failure tests). A restarted member runs the same argv, so it is the same member: same
+  id, address and data dir.
 * No module state: any number of :class:`LocalCluster` objects may run in one process (the
   benchmark starts one); only :func:`main` installs signal handlers.
 """
@@ -107,6 +110,7 @@ class ProcessSpec:
     log: Path
     metrics_address: str | None = None
     node_id: int = 0  # storage nodes only
+    az: str = ""  # storage nodes only
 
 
 def _kuradb(*args: str) -> tuple[str, ...]:
@@ -143,16 +147,16 @@ def plan(spec: ClusterSpec) -> list[ProcessSpec]:
     n_nodes = spec.nodes_per_az * len(spec.azs)
     node_addrs = {n: f"{host}:{base + NODE_OFFSET + n - 1}" for n in range(1, n_nodes + 1)}
     for n, address in node_addrs.items():
-        port = base + NODE_OFFSET + n - 1
+        port, az = base + NODE_OFFSET + n - 1, spec.azs[(n - 1) % len(spec.azs)]
         peers = [arg for j, a in node_addrs.items() if j != n for arg in ("--peer", f"{j}={a}")]
         out.append(ProcessSpec(
             name=f"node-{n}", stage=NODE_STAGE,
-            argv=_kuradb("node", "--node-id", str(n), "--az", spec.azs[(n - 1) % len(spec.azs)],
+            argv=_kuradb("node", "--node-id", str(n), "--az", az,
                          "--listen", address, "--data-dir", str(data / f"node-{n}"),
                          "--tick-ms", str(spec.tick_ms), "--coordinator", coordinators, *peers,
                          *metrics_args(port)),
             address=address, ready_prefix=f"kuradb node {n} listening on",
-            log=logs / f"node-{n}.log", metrics_address=metrics(port), node_id=n,
+            log=logs / f"node-{n}.log", metrics_address=metrics(port), node_id=n, az=az,
         ))  # fmt: skip
     out.append(ProcessSpec(
         name="router", stage=ROUTER_STAGE,
@@ -287,9 +291,12 @@ class LocalCluster:
                 raise ClusterError(f"not ready after {self.ready_timeout:.0f} s: {late}; see {self.spec.data_dir / 'logs'}")
             time.sleep(0.05)
 
-    def _await_registered(self, nodes: list[_Child], interrupted: Callable[[], bool]) -> None:
+    def _await_registered(self, nodes: list[_Child], interrupted: Callable[[], bool], since: float = 0.0) -> None:
         """Wait until the coordinator reports every node alive: before that, CreateTable fails
-        for want of live nodes in three AZs, so the cluster is not yet usable."""
+        for want of live nodes in three AZs, so the cluster is not yet usable. With ``since``
+        (unix time; the coordinator runs on this machine, so it shares the clock) only a
+        heartbeat received after it counts, so a restarted node is not taken for registered on
+        the strength of its previous life's reports."""
         from kuradb.tools.status import StatusError, fetch_status
 
         want = {c.spec.node_id for c in nodes}
@@ -298,7 +305,7 @@ class LocalCluster:
         while True:
             try:
                 resp = fetch_status(self.coordinator_addresses, timeout=2.0)
-                missing = want - {n.node_id for n in resp.map.nodes if n.alive}
+                missing = want - {n.node_id for n in resp.map.nodes if n.alive and n.last_heartbeat >= since}
             except StatusError:
                 pass  # coordinator still electing itself
             if not missing:
@@ -313,6 +320,47 @@ class LocalCluster:
                 raise ClusterError(f"the coordinator does not see {names} alive after {self.ready_timeout:.0f} s "
                                    f"(do the nodes heartbeat?); see {self.spec.data_dir / 'logs'}")  # fmt: skip
             time.sleep(0.2)
+
+    def child(self, name: str) -> _Child:
+        """The current process of child ``name`` ("coordinator-1", "node-2", "router")."""
+        for c in self.children:
+            if c.spec.name == name:
+                return c
+        raise KeyError(f"no child named {name!r}; children: {', '.join(c.spec.name for c in self.children)}")
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Send ``sig`` to child ``name`` and wait for it to exit; returns its exit status.
+
+        For failure tests: the default SIGKILL is a crash (nothing flushed, no goodbye to peers),
+        which is what durability and failover must survive. The child stays in :attr:`children`
+        (as exited) so that :meth:`restart` can bring the same member back.
+        """
+        c = self.child(name)
+        if c.proc.poll() is None:
+            c.proc.send_signal(sig)
+        return c.proc.wait(timeout=self.stop_timeout)
+
+    def restart(self, name: str, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Start child ``name`` again, after it exited, and wait until it is ready.
+
+        The same argv means the same id, address and data dir, so peers and the coordinator
+        find the member where they recorded it and its data is kept. A node is ready again
+        once its ready line appeared and the coordinator has had a heartbeat from it since.
+        """
+        old = self.child(name)
+        if old.proc.poll() is None:
+            raise ClusterError(f"{name} (pid {old.proc.pid}) is still running; kill or stop it before restarting it")
+        spawned_at = time.time()
+        new = self._spawn(old.spec)  # appended; replace the old entry so stop() sees one process per member
+        self.children.remove(new)
+        self.children[self.children.index(old)] = new
+        try:
+            self._await_ready([new], interrupted)
+            if new.spec.stage == NODE_STAGE:
+                self._await_registered([new], interrupted, since=spawned_at)
+        except BaseException:
+            self.kill(name)
+            raise
 
     def dead_child(self) -> _Child | None:
         """A child that has exited, if any (the cluster is then no longer complete)."""
