@@ -31,10 +31,12 @@ from kuradb.proto import dynamodb_pb2_grpc as dpb_grpc
 from kuradb.router.channels import NodeChannels
 from kuradb.router.coordinator_client import CoordinatorClient
 from kuradb.router.executor import Executor
+from kuradb.router.http import HttpOptions, HttpServer, create_app
 from kuradb.router.metrics import RouterMetrics, serve
 from kuradb.router.partition_map import PartitionMap
 from kuradb.router.policy import RetryPolicy
 from kuradb.router.service import DynamoDBService, Router
+from kuradb.router.sigv4 import SigV4Verifier, parse_access_keys
 
 log = logging.getLogger("kuradb.router")
 
@@ -51,6 +53,8 @@ class RouterOptions:
     election_timeout_s: float = 1.0
     max_attempts: int = 10
     request_timeout_s: float = 10.0
+    http_listen: str | None = None  # DynamoDB JSON protocol endpoint (router/http.py), off by default
+    access_keys: dict[str, str] | None = None  # SigV4 keys the HTTP endpoint verifies; None: any
 
 
 class RouterServer:
@@ -69,6 +73,8 @@ class RouterServer:
         self.metrics_address = ""
         self._server: grpc.aio.Server | None = None
         self._metrics_server: tuple[WSGIServer, threading.Thread] | None = None
+        self.http_address = ""
+        self._http: HttpServer | None = None
 
     async def start(self) -> str:
         """Wait for the first partition map, then serve; returns the bound ``host:port``."""
@@ -95,9 +101,16 @@ class RouterServer:
                 log.warning("no partition map yet from coordinator(s) %s", ",".join(o.coordinators))
         await server.start()
         self._server = server
+        if o.http_listen:
+            options = HttpOptions(SigV4Verifier(o.access_keys or {}), request_timeout_s=o.request_timeout_s)
+            self._http = HttpServer(create_app(self.router, options, self.metrics))
+            self.http_address = await self._http.start(o.http_listen)
         return self.address
 
     async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
         if self._server is not None:
             await self._server.stop(GRACE_S)
             self._server = None
@@ -119,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--election-timeout-ms", type=int, default=1000,
                    help="back-off when a partition has no leader (about one election timeout)")  # fmt: skip
     p.add_argument("--max-attempts", type=int, default=10, help="node attempts per request before giving up")
+    p.add_argument("--http-listen", metavar="HOST:PORT", help="also serve the DynamoDB JSON protocol (boto3, AWS CLI) here")
+    p.add_argument("--access-keys", metavar="KEY:SECRET[,...]|@FILE", type=parse_access_keys,
+                   help="verify SigV4 signatures against these keys (default: accept any credentials)")  # fmt: skip
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     return p
 
@@ -143,6 +159,8 @@ async def _serve(options: RouterOptions) -> None:
         await asyncio.wait({start, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if start.done():
             print(f"kuradb router listening on {start.result()}", flush=True)
+            if router.http_address:
+                print(f"kuradb router http listening on {router.http_address}", flush=True)
             await stopping
         else:
             start.cancel()
@@ -164,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         metrics_listen=args.metrics_listen,
         election_timeout_s=args.election_timeout_ms / 1000.0,
         max_attempts=args.max_attempts,
+        http_listen=args.http_listen,
+        access_keys=args.access_keys,
     )
     try:
         asyncio.run(_serve(options))
