@@ -103,6 +103,16 @@ class InvalidSignatureException(KuraError):
     http_status = 400
 
 
+class MissingAuthenticationTokenException(KuraError):
+    name = "MissingAuthenticationTokenException"
+    http_status = 400
+
+
+class IncompleteSignatureException(KuraError):
+    name = "IncompleteSignatureException"
+    http_status = 400
+
+
 class AccessDeniedException(KuraError):
     name = "AccessDeniedException"
     http_status = 400

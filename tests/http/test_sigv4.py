@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kuradb.errors import InvalidSignatureException, UnrecognizedClientException
+from kuradb.errors import IncompleteSignatureException, MissingAuthenticationTokenException
 from kuradb.router.sigv4 import (
-    IncompleteSignatureException,
-    MissingAuthenticationTokenException,
     SignedRequest,
     SigV4Verifier,
     canonical_query,
