@@ -39,6 +39,7 @@ from kuradb.coordinator.raft_host import NotLeader, RaftHost
 from kuradb.coordinator.reconciler import Reconciler, ReconcilerConfig
 from kuradb.coordinator.reports import ReportBook
 from kuradb.coordinator.state import (
+    ACTIVE,
     CoordinatorMachine,
     CoordinatorState,
     NodeRecord,
@@ -68,6 +69,10 @@ class ServiceConfig:
     liveness_timeout_s: float = 10.0
     heartbeat_commit_s: float = 3.0  # refresh a node's committed heartbeat at most this often
     command_timeout_s: float = 5.0
+    # CreateTable returns TableStatus CREATING, as DynamoDB does, but only after waiting (at most
+    # this long) for the table to become ACTIVE: a DescribeTable or a boto3 table_exists waiter
+    # right after CreateTable then sees ACTIVE instead of polling for 20 s.
+    create_wait_s: float = 8.0
 
 
 class _Signal:
@@ -129,6 +134,7 @@ class CoordinatorCore:
             cmd = cmd_create_table(spec, self.clock(), self.config.replication_factor, self.config.liveness_timeout_s)
             rec = await self.commit(cmd)
             self.reconciler.wake()
+            await self._wait_until_active(rec.spec.name)
             return {"TableDescription": mapview.describe(rec, self.reports)}
         if op == "UpdateTable":
             rec = await self.commit(cmd_update_table(parse_update_table(req), self.clock()))
@@ -150,6 +156,20 @@ class CoordinatorCore:
                 out["LastEvaluatedTableName"] = last
             return out
         raise UnknownOperationException(f"Unknown table operation: {op}")
+
+    async def _wait_until_active(self, name: str) -> None:
+        """Wait (bounded by ``create_wait_s``) until table ``name`` is ACTIVE, or gone, or this
+        member is no longer the leader. Never an error: the table is created either way."""
+        try:
+            async with asyncio.timeout(self.config.create_wait_s):
+                while self.host.is_leader:
+                    changed = self.changed.current()  # taken before the check: no lost wake-up
+                    t = self.state().tables.get(name)
+                    if t is None or t.status == ACTIVE:
+                        return
+                    await changed.wait()
+        except TimeoutError:
+            log.info("table %s not ACTIVE after %.1fs; CreateTable answers anyway", name, self.config.create_wait_s)
 
     # ------------------------------------------------------------------ heartbeats
 

@@ -50,6 +50,7 @@ class CoordinatorClient:
         pmap: PartitionMap,
         on_map: Callable[[int], None] | None = None,
         call_timeout_s: float = 5.0,
+        table_call_timeout_s: float = 15.0,
         max_backoff_s: float = 2.0,
     ) -> None:
         if not addresses:
@@ -58,6 +59,9 @@ class CoordinatorClient:
         self.pmap = pmap
         self.on_map = on_map
         self.call_timeout_s = call_timeout_s
+        # CreateTable answers only once the table is ACTIVE or after the coordinator's bounded
+        # wait (coordinator/service.py, ServiceConfig.create_wait_s), so it needs more time.
+        self.table_call_timeout_s = table_call_timeout_s
         self.max_backoff_s = max_backoff_s
         self.ready = asyncio.Event()
         self._current = 0
@@ -126,7 +130,7 @@ class CoordinatorClient:
     async def table_operation(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         payload = pack(request)
         resp: cpb.TableResponse = await self._unary(
-            lambda s: s.TableOperation(cpb.TableRequest(operation=operation, payload=payload), timeout=self.call_timeout_s),
+            lambda s: s.TableOperation(cpb.TableRequest(operation=operation, payload=payload), timeout=self.table_call_timeout_s),
             lambda r: r.not_leader,
         )
         kind = resp.WhichOneof("outcome")
