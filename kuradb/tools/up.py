@@ -51,6 +51,7 @@ from typing import Final, TextIO
 
 COORDINATOR_OFFSET: Final = 1  # coordinator k listens on port + k
 MAX_COORDINATORS: Final = 3
+HTTP_OFFSET: Final = 4  # the router's DynamoDB JSON endpoint (boto3, AWS CLI) listens on port + 4
 NODE_OFFSET: Final = 10  # node n listens on port + 10 + n - 1
 MAX_NODES: Final = 80  # node ports stay below the metrics block
 METRICS_OFFSET: Final = 100
@@ -91,6 +92,10 @@ class ClusterSpec:
     @property
     def endpoint(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def http_endpoint(self) -> str:
+        return f"{self.host}:{self.port + HTTP_OFFSET}"
 
     def layout(self) -> dict[str, object]:
         """The part of the spec that fixes addresses and data dirs (stored in cluster.json)."""
@@ -160,8 +165,8 @@ def plan(spec: ClusterSpec) -> list[ProcessSpec]:
         ))  # fmt: skip
     out.append(ProcessSpec(
         name="router", stage=ROUTER_STAGE,
-        argv=_kuradb("router", "--listen", spec.endpoint, "--coordinator", coordinators,
-                     "--az", spec.azs[0], *metrics_args(base)),
+        argv=_kuradb("router", "--listen", spec.endpoint, "--http-listen", spec.http_endpoint,
+                     "--coordinator", coordinators, "--az", spec.azs[0], *metrics_args(base)),
         address=spec.endpoint, ready_prefix="kuradb router listening on",
         log=logs / "router.log", metrics_address=metrics(base),
     ))  # fmt: skip
@@ -421,6 +426,7 @@ def banner(cluster: LocalCluster) -> str:
     coords = ",".join(cluster.coordinator_addresses)
     return "\n".join([
         f"KuraDB is up: gRPC endpoint {ep}",
+        f"  DynamoDB endpoint http://{cluster.spec.http_endpoint}  (boto3 / AWS CLI: --endpoint-url)",
         f"  coordinator {coords}  (kuradb status --coordinator {coords})",
         f"  data and logs in {cluster.spec.data_dir.resolve()}",
         "Try:",
