@@ -17,10 +17,7 @@ Rules:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ from pathlib import Path
 import grpc
 from prometheus_client import CollectorRegistry, start_http_server
 
+from kuradb.process import configure_logging, run_server
 from kuradb.coordinator.raft_host import RaftHost, RaftHostConfig
 from kuradb.coordinator.service import CoordinatorCore, CoordinatorService, ServiceConfig
 from kuradb.coordinator.state import CoordinatorMachine
@@ -148,32 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter('ts=%(asctime)s level=%(levelname)s logger=%(name)s msg="%(message)s"'))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
-async def _serve(options: CoordinatorOptions) -> None:
-    server = CoordinatorServer(options)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        address = await server.start()
-        print(f"kuradb coordinator listening on {address}", flush=True)
-        await stop.wait()
-    finally:
-        with contextlib.suppress(Exception):
-            await server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     options = CoordinatorOptions(
         member_id=args.id,
         listen=args.listen,
@@ -185,12 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         service=ServiceConfig(replication_factor=args.replicas, liveness_timeout_s=args.liveness_timeout,
                               heartbeat_commit_s=args.liveness_timeout / 3),  # fmt: skip
     )
-    try:
-        asyncio.run(_serve(options))
-    except (OSError, ValueError) as e:
-        log.error("coordinator %d failed to start: %s", args.id, e)
-        return 1
-    return 0
+    server = CoordinatorServer(options)
+
+    async def start() -> list[str]:
+        return [f"kuradb coordinator listening on {await server.start()}"]
+
+    return run_server(start, server.stop, f"coordinator {args.id}")
 
 
 if __name__ == "__main__":

@@ -19,10 +19,7 @@ Rules:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
-import signal
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -31,6 +28,7 @@ from wsgiref.simple_server import WSGIServer
 
 import grpc
 
+from kuradb.process import configure_logging, run_server
 from kuradb.coordinator.heartbeat_client import HeartbeatClient, NodeIdentity
 from kuradb.node.driver import DriverConfig, NodeDriver
 from kuradb.node.faults import FaultFileWatcher, FaultTable
@@ -175,34 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter('ts=%(asctime)s level=%(levelname)s logger=%(name)s msg="%(message)s"')
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
-async def _serve(options: NodeOptions) -> None:
-    node = NodeServer(options)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        address = await node.start()
-        print(f"kuradb node {options.node_id} listening on {address}", flush=True)
-        await stop.wait()
-    finally:
-        with contextlib.suppress(Exception):
-            await node.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     options = NodeOptions(
         node_id=args.node_id,
         az=args.az,
@@ -216,12 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         coordinator=args.coordinator,
         peers=dict(args.peer),
     )
-    try:
-        asyncio.run(_serve(options))
-    except (OSError, ValueError) as e:
-        log.error("node %d failed to start: %s", args.node_id, e)
-        return 1
-    return 0
+    node = NodeServer(options)
+
+    async def start() -> list[str]:
+        return [f"kuradb node {options.node_id} listening on {await node.start()}"]
+
+    return run_server(start, node.stop, f"node {args.node_id}")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from wsgiref.simple_server import WSGIServer
 
 import grpc
 
+from kuradb.process import configure_logging, run_server
 from kuradb.proto import dynamodb_pb2_grpc as dpb_grpc
 from kuradb.router.channels import NodeChannels
 from kuradb.router.coordinator_client import CoordinatorClient
@@ -139,41 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter('ts=%(asctime)s level=%(levelname)s logger=%(name)s msg="%(message)s"'))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
-async def _serve(options: RouterOptions) -> None:
-    router = RouterServer(options)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        start = asyncio.ensure_future(router.start())
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({start, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if start.done():
-            print(f"kuradb router listening on {start.result()}", flush=True)
-            if router.http_address:
-                print(f"kuradb router http listening on {router.http_address}", flush=True)
-            await stopping
-        else:
-            start.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await start
-    finally:
-        with contextlib.suppress(Exception):
-            await router.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     coordinators = [a.strip() for a in args.coordinator.split(",") if a.strip()]
     options = RouterOptions(
         listen=args.listen,
@@ -185,12 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         http_listen=args.http_listen,
         access_keys=args.access_keys,
     )
-    try:
-        asyncio.run(_serve(options))
-    except (OSError, ValueError) as e:
-        log.error("router failed to start: %s", e)
-        return 1
-    return 0
+    router = RouterServer(options)
+
+    async def start() -> list[str]:
+        lines = [f"kuradb router listening on {await router.start()}"]
+        if router.http_address:
+            lines.append(f"kuradb router http listening on {router.http_address}")
+        return lines
+
+    return run_server(start, router.stop, "router")
 
 
 if __name__ == "__main__":
