@@ -87,7 +87,6 @@ def _ago(now: float, then: float) -> str:
 def render(resp: cpb.StatusResponse, now: float) -> str:
     """The human-readable status report."""
     m = resp.map
-    nodes = {n.node_id: n for n in m.nodes}
     azs = sorted({n.az for n in m.nodes} | {r.az for p in m.partitions for r in p.replicas})
     leaders: dict[int, int] = {}  # partition id -> node id, from reports
     for r in resp.reports:
