@@ -7,11 +7,13 @@ Rules (design §4; the Ready contract of kuradb/raft/rawnode.py, for all groups 
    transport reports are queued (``_actions``) by whoever produces them and run at the start of
    an iteration. Nothing steps a core between its ``ready()`` and ``advance()``, in particular
    not while the loop awaits the fsync.
-2. One iteration = step phase (ticks, queued actions) -> collect the Ready of every group with
-   ``has_ready()`` -> stage ALL their snapshots, entries and hard states in ONE
+2. One iteration = step phase (queued actions, then each replica's queued writes proposed as
+   one batch, then ticks) -> collect the Ready of every group with ``has_ready()`` -> stage
+   ALL their snapshots, entries and hard states in ONE
    :class:`~kuradb.node.raft_storage.LogWriteBatch` -> write it (``sync=True`` if any Ready
-   needs it) in a thread executor and publish -> send every message -> apply committed
-   entries -> ``advance`` -> compact logs that grew past the threshold.
+   needs it, then in a thread executor; an unsynced write runs inline) and publish -> send
+   every message -> apply committed entries -> ``advance`` -> compact logs that grew past the
+   threshold.
 3. Group commit: the fsync runs off the loop, so proposals and messages arriving meanwhile
    queue up and ride in the NEXT batch — one fsync per iteration, however many groups and
    proposals it carries. Nothing is sent before the batch that justifies it is durable.
@@ -261,6 +263,11 @@ class NodeDriver:
         # must count before check-quorum looks at the elapsed ticks.
         while self._actions:
             self._actions.popleft()()
+        # Writes queued by this step phase's actions enter each core as ONE proposal, so the
+        # leader sends one APP per follower for all of them (and gets one APP_RESP back)
+        # instead of one per write: the per-message cost was the bulk of the CPU under load.
+        for r in self.replicas.values():
+            r.flush_proposals()
         ticks, self._ticks = self._ticks, 0
         for _ in range(ticks):
             for r in self.replicas.values():
@@ -306,10 +313,15 @@ class NodeDriver:
             if len(batch) == 0:
                 batch.discard()
                 return
-            t0 = time.perf_counter()
-            await asyncio.get_running_loop().run_in_executor(None, batch.write, sync)
             if sync:
+                t0 = time.perf_counter()
+                await asyncio.get_running_loop().run_in_executor(None, batch.write, sync)
                 self.metrics.sync_seconds.observe(time.perf_counter() - t0)
+            else:
+                # Nothing to fsync (e.g. only a new commit index): a LevelDB write without sync
+                # is a memtable insert, cheaper than the thread hop and loop wake-up it would
+                # cost to run it in the executor. Same write, same order (rule 2).
+                batch.write(sync=False)
             batch.publish()
         finally:
             batch.discard()

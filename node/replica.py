@@ -8,6 +8,12 @@ never between a group's ``ready()`` and ``advance()`` except the methods named f
   child_replica_ids, expected_version]``). Empty data is the leader's no-op of a new term.
   A CONF_CHANGE entry carries ``msgpack([proposal_id, [replica info...]])`` in its context,
   the node/az of replicas it adds, so every replica derives the same new descriptor.
+* Data proposals made with ``queue_data`` wait in a per-replica queue until the driver calls
+  ``flush_proposals`` at the end of its step phase; all of them then go to the core as ONE
+  proposal message (consecutive indexes, one APP per follower instead of one per write). Log
+  order is submission order: every other proposal path flushes the queue first. A queued
+  proposal is not in the log: if the core refuses the batch (leadership lost meanwhile) every
+  one fails with NOT_LEADER, which is safe to retry.
 * Proposal ids are unique per replica incarnation. A proposal's future resolves when THIS
   replica applies an entry carrying its id. The index the entry got when proposed is
   remembered: if another entry is applied at that index, the proposal can never commit (the
@@ -98,6 +104,15 @@ class _Pending:
 
 
 @dataclass(slots=True)
+class _Queued:
+    """A data proposal accepted by ``queue_data`` and not yet handed to the core."""
+
+    proposal_id: bytes
+    data: bytes
+    future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
 class SnapshotImage:
     """What a leader streams to a replica that needs a snapshot (see module rules)."""
 
@@ -145,6 +160,9 @@ class PartitionReplica:
             check_quorum=True,
             pre_vote=True,
             disable_proposal_forwarding=True,
+            # The driver sends only at ready(): deferring the commit broadcast to then lets the
+            # APP with the next writes carry it, halving messages under load (raft/config.py).
+            defer_commit_broadcast=True,
             disable_campaign_until_contacted=not record.initial_member and never_contacted,
         )
         self.raw = RawNode(raft_cfg, self.storage)
@@ -153,6 +171,7 @@ class PartitionReplica:
         self._id_prefix = os.urandom(8)
         self._pending: dict[bytes, _Pending] = {}
         self._pending_at: dict[int, bytes] = {}
+        self._queued: list[_Queued] = []
         self._read_ctx: dict[bytes, asyncio.Future[None]] = {}
         self._read_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._last_leader = 0
@@ -191,16 +210,19 @@ class PartitionReplica:
     def _check_can_propose(self) -> None:
         if not self.is_leader:
             raise Unavailable("NOT_LEADER", "not the leader of this partition")
-        if len(self._pending) >= self.config.max_pending:
+        if len(self._pending) + len(self._queued) >= self.config.max_pending:
             raise Unavailable("SERVER_BUSY", "too many proposals in flight")
 
-    def _track(self, proposal_id: bytes, fut: asyncio.Future[Any]) -> None:
-        index = self.raw.raft.raft_log.last_index()
+    def _track(self, proposal_id: bytes, fut: asyncio.Future[Any], index: int | None = None) -> None:
+        """Remember the index a proposal got (default: the last one, just appended)."""
+        if index is None:
+            index = self.raw.raft.raft_log.last_index()
         self._pending[proposal_id] = _Pending(fut, index)
         self._pending_at[index] = proposal_id
 
     def propose_data(self, op: str, request: dict[str, Any], request_id: bytes | None, fut: asyncio.Future[Any]) -> None:
-        """Propose a write; ``fut`` gets its :class:`WriteResult` once applied here."""
+        """Propose a write now; ``fut`` gets its :class:`WriteResult` once applied here."""
+        self.flush_proposals()
         self._check_can_propose()
         pid = self._new_id()
         try:
@@ -209,8 +231,33 @@ class PartitionReplica:
             raise Unavailable("NOT_LEADER", str(e)) from e
         self._track(pid, fut)
 
+    def queue_data(self, op: str, request: dict[str, Any], request_id: bytes | None, fut: asyncio.Future[Any]) -> None:
+        """Like :meth:`propose_data`, but the entry reaches the core at the next
+        :meth:`flush_proposals`, together with the other writes queued in the same step phase
+        (module rules). Refusals known now (not leader, too busy) are raised now."""
+        self._check_can_propose()
+        pid = self._new_id()
+        self._queued.append(_Queued(pid, encode_entry_data(EntryKind.DATA, pid, encode_command(op, request, request_id)), fut))
+
+    def flush_proposals(self) -> None:
+        """Hand every queued data proposal to the core as one batch (the driver calls this at
+        the end of each step phase, before collecting Readys)."""
+        if not self._queued:
+            return
+        batch, self._queued = self._queued, []
+        try:
+            self.raw.propose_batch([q.data for q in batch])
+        except ProposalDropped as e:
+            for q in batch:
+                _fail(q.future, Unavailable("NOT_LEADER", str(e)))
+            return
+        first = self.raw.raft.raft_log.last_index() - len(batch) + 1
+        for i, q in enumerate(batch):
+            self._track(q.proposal_id, q.future, first + i)
+
     def propose_split(self, split_h: int, child_id: int, child_replica_ids: list[int], expected_version: int,
                       fut: asyncio.Future[Any]) -> None:  # fmt: skip
+        self.flush_proposals()
         self._check_can_propose()
         self.descriptor.split(split_h, child_id, tuple(child_replica_ids))  # validate now, apply re-checks
         pid = self._new_id()
@@ -224,6 +271,7 @@ class PartitionReplica:
     def propose_conf_change(self, changes: list[tuple[ConfChangeType, int]], added: list[ReplicaInfo],
                             fut: asyncio.Future[Any]) -> None:  # fmt: skip
         """Single-step change for one change, joint consensus (auto-leave) for several."""
+        self.flush_proposals()
         self._check_can_propose()
         raft = self.raw.raft
         if raft.pending_conf_index > raft.raft_log.applied or raft.trk.config.voters.is_joint():
@@ -239,6 +287,7 @@ class PartitionReplica:
         self._track(pid, fut)
 
     def transfer_leader(self, to_replica: int) -> None:
+        self.flush_proposals()  # queued writes go first: a transfer in progress drops proposals
         if not self.is_leader:
             raise Unavailable("NOT_LEADER", "not the leader of this partition")
         self.raw.transfer_leader(to_replica)
@@ -257,6 +306,7 @@ class PartitionReplica:
 
     def abandon(self, fut: asyncio.Future[Any]) -> None:
         """Forget a proposal whose caller gave up (deadline); its entry may still apply."""
+        self._queued = [q for q in self._queued if q.future is not fut]
         for k, p in list(self._pending.items()):
             if p.future is fut:
                 del self._pending[k]
@@ -420,16 +470,20 @@ class PartitionReplica:
     # -- teardown -------------------------------------------------------------------------------
     def fail_all(self, why: str) -> None:
         """Give up on everything in flight: a proposal may still commit elsewhere, so it is
-        UNDETERMINED (retry only with its request id); a read simply failed."""
+        UNDETERMINED (retry only with its request id); a queued proposal never reached the log
+        (NOT_LEADER); a read simply failed."""
         for p in self._pending.values():
             _fail(p.future, Unavailable("UNDETERMINED", why))
         err = Unavailable("NOT_LEADER", why)
+        for q in self._queued:
+            _fail(q.future, err)  # never reached the log: certainly not applied
         for f in self._read_ctx.values():
             _fail(f, err)
         for _, f in self._read_waiters:
             _fail(f, err)
         self._pending.clear()
         self._pending_at.clear()
+        self._queued.clear()
         self._read_ctx.clear()
         self._read_waiters.clear()
 

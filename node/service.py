@@ -137,7 +137,7 @@ class NodeDataService(pb_grpc.NodeDataServicer):
         request_id = h.request_id or None
         t0 = time.perf_counter()
         fut: asyncio.Future[WriteResult] = self.driver.submit(
-            lambda f: r.propose_data(request.operation, req, request_id, f)
+            lambda f: r.queue_data(request.operation, req, request_id, f)
         )
         self.driver.metrics.proposals.inc()
         try:

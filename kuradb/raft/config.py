@@ -35,6 +35,14 @@ class Config:
     rng: random.Random | None = None
     disable_campaign_until_contacted: bool = False
     disable_proposal_forwarding: bool = False
+    #: False (etcd's behaviour): when an APP_RESP advances the commit index, the leader at once
+    #: queues an APP (empty if it has nothing new) for every follower to carry it. True: it
+    #: only notes that the new index is owed, and ``flush_commit_broadcast`` (RawNode.ready)
+    #: sends an empty APP to the followers that have not been sent it by then. The driver sends
+    #: messages only at ready() anyway, so followers learn the commit index in the same Ready
+    #: either way; but under load the APP carrying the writes proposed in the same step phase
+    #: already holds it, so the empty APPs (and their APP_RESPs: half the messages) go away.
+    defer_commit_broadcast: bool = False
     bugs: frozenset[str] = field(default_factory=frozenset)
 
     def validate(self) -> None:

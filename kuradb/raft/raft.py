@@ -108,6 +108,7 @@ class Raft:
         self.read_only = ReadOnly(config.read_only)
         self.lease_ticks = config.effective_lease_ticks()
         self.disable_proposal_forwarding = config.disable_proposal_forwarding
+        self.defer_commit_broadcast = config.defer_commit_broadcast
         self.commit_previous_term_bug = "commit_previous_term" in config.bugs
         self.learner_votes_bug = "learner_votes_count" in config.bugs
 
@@ -134,6 +135,10 @@ class Raft:
         # Set once TIMEOUT_NOW was sent this term: the target may be elected at any time
         # (bypassing the followers' leases), so our lease can no longer be trusted.
         self.lease_revoked = False
+        # Leader only (defer_commit_broadcast): the commit index last sent to each follower in
+        # an APP or heartbeat, and whether a new commit index still has to be broadcast.
+        self.commit_sent: dict[int, int] = {}
+        self.commit_broadcast_owed = False
 
         hs, cs = storage.initial_state()
         cfg, prs = restore(Changer(self.trk, self.raft_log.last_index()), cs)
@@ -199,6 +204,7 @@ class Raft:
         m.entries = ents
         m.commit = self.raft_log.committed
         pr.sent_entries(ents[-1].index if ents else None)
+        self.commit_sent[to] = m.commit
         self._send(m)
         return True
 
@@ -218,6 +224,7 @@ class Raft:
     def _send_heartbeat(self, to: int, ctx: bytes) -> None:
         # Never advance a follower's commit past what it is known to store.
         commit = min(self.trk.progress[to].match, self.raft_log.committed)
+        self.commit_sent[to] = max(self.commit_sent.get(to, 0), commit)
         self._send(Message(type=MT.HEARTBEAT, to=to, commit=commit, context=ctx, index=self.lease_clock))
 
     def _for_each_peer(self, f: Callable[[int], None]) -> None:
@@ -227,6 +234,20 @@ class Raft:
 
     def bcast_append(self) -> None:
         self._for_each_peer(self._send_append)
+
+    def flush_commit_broadcast(self) -> None:
+        """Send the commit broadcast that ``defer_commit_broadcast`` postponed: an APP to each
+        follower not yet sent the current commit index (flow control permitting, exactly as
+        ``bcast_append``). Called by RawNode before it hands out messages."""
+        if not self.commit_broadcast_owed:
+            return
+        self.commit_broadcast_owed = False
+        if self.state != StateType.LEADER:
+            return
+        committed = self.raft_log.committed
+        for i in sorted(self.trk.progress):
+            if i != self.id and self.commit_sent.get(i, 0) < committed:
+                self._send_append(i)
 
     def bcast_heartbeat(self, ctx: bytes | None = None) -> None:
         c = self.read_only.last_pending_request_ctx() if ctx is None else ctx
@@ -341,6 +362,8 @@ class Raft:
         self.pending_read_index_messages = []
         self.heartbeat_acked_tick = {}
         self.lease_revoked = False
+        self.commit_sent = {}
+        self.commit_broadcast_owed = False
 
     def become_follower(self, term: int, lead: int) -> None:
         self._step_fn = self._step_follower
@@ -629,7 +652,10 @@ class Raft:
             pr.inflights.free_le(m.index)
         if self.maybe_commit():
             self._release_pending_read_index_messages()
-            self.bcast_append()
+            if self.defer_commit_broadcast:
+                self.commit_broadcast_owed = True  # see flush_commit_broadcast
+            else:
+                self.bcast_append()
         elif old_paused:
             self._send_append(m.frm)
         while self._maybe_send_append(m.frm, send_if_empty=False):
