@@ -164,6 +164,9 @@ def _attribute_definitions(value: Any) -> tuple[tuple[str, str], ...]:
             raise _constraint(None, f"attributeDefinitions.{i}.member.attributeType", "Member must not be null")
         if typ not in ("B", "N", "S"):
             raise _constraint(typ, f"attributeDefinitions.{i}.member.attributeType", "Member must satisfy enum value set: [B, N, S]")
+        # Every defined attribute is a (table or index) key, so the 255-byte key-name limit applies,
+        # and DynamoDB checks it before any KeySchema/AttributeDefinitions consistency.
+        validate_key_attribute_name(name, location=f"attributeDefinitions.{i}.member.attributeName")
         out.append((str(name), str(typ)))
     names = [n for n, _ in out]
     if len(set(names)) != len(names):

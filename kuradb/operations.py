@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kuradb.errors import ResourceNotFoundException, ValidationException
+from kuradb.keys import HASH_SPACE
 from kuradb.expressions.compile import Compiled, ExpressionCache, compile_expressions
 from kuradb.model.schema import TableInfo
 from kuradb.model.values import validate_item, values_equal
@@ -56,6 +57,7 @@ SELECT_VALUES = ("SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTE
 MSG_RV_PUT_DELETE = "ReturnValues can only be ALL_OLD or NONE"
 MSG_BAD_START_KEY = "The provided starting key is invalid: The provided key element does not match the schema"
 MSG_START_KEY_OUTSIDE = "The provided starting key is outside query boundaries based on provided conditions"
+MSG_START_KEY_SEGMENT = "The provided Exclusive start key does not map to the provided Segment and TotalSegments values."
 MSG_NO_KEY_CONDITION = "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
 MSG_DUPLICATE_KEYS = "Provided list of item keys contains duplicates"
 MSG_TABLE_NOT_FOUND = "Requested resource not found"
@@ -133,6 +135,20 @@ class Scan:
     total_segments: int | None
     consistent_read: bool
     return_consumed: str
+
+    def hash_range(self) -> tuple[int, int]:
+        """The partition-hash range ``[lo, hi)`` this Scan reads: all of it, or its segment.
+
+        Segment i of T covers ``[i * 2**64 // T, (i + 1) * 2**64 // T)``, so the segments tile
+        the hash space exactly and a parallel scan reads every item once.
+        """
+        return segment_hash_range(self.segment, self.total_segments)
+
+
+def segment_hash_range(segment: int | None, total: int | None) -> tuple[int, int]:
+    if segment is None or total is None:
+        return 0, HASH_SPACE
+    return segment * HASH_SPACE // total, (segment + 1) * HASH_SPACE // total
 
 
 WriteOp = PutItem | DeleteItem | UpdateItem
@@ -470,13 +486,18 @@ def parse_scan(
                 "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
                 f"Segment: {segment} is not less than TotalSegments: {total}"
             )
+    esk = _start_key(req, table)
+    if esk is not None and total is not None:
+        lo, hi = segment_hash_range(segment, total)
+        if not lo <= table.partition_hash(esk) < hi:
+            raise ValidationException(MSG_START_KEY_SEGMENT)
     return Scan(
         request=req,
         table=table,
         expr=_compile(req, table, cache, filter=True, projection=True, legacy=_SCAN_LEGACY),
         select=select,
         limit=limit,
-        exclusive_start_key=_start_key(req, table),
+        exclusive_start_key=esk,
         segment=segment,
         total_segments=total,
         consistent_read=_bool(req, "ConsistentRead", False),

@@ -274,6 +274,9 @@ class PartitionStateMachine:
     def _update(self, op: UpdateItem, key: bytes, old: Item | None, batch: WriteBatch) -> WriteResult:
         if not op.expr.condition_holds(old):
             return self._condition_failed(op, old, write_units(_size(old)))
+        if old is None and _only_removes(op.expr):
+            # DynamoDB does not create an item that an update only takes attributes away from.
+            return WriteResult(attributes=None, consumed_wcu=write_units(0))
         new, updated_paths = _updated_item(op.expr, old, op.key)
         new_size = item_size(new)
         if new_size > MAX_ITEM_SIZE:
@@ -318,16 +321,11 @@ class PartitionStateMachine:
         return self._page(self.engine.iterate(lo, hi, reverse=not op.scan_forward), op)
 
     def scan(self, op: Scan, start_h: int | None = None, end_h: int | None = None) -> Page:
-        """One page of a Scan of this partition, narrowed to ``[start_h, end_h)`` and the segment.
-
-        Segment i of T covers hashes ``[i * 2**64 // T, (i + 1) * 2**64 // T)``: segments tile
-        the hash space exactly, so a parallel scan reads every item once.
-        """
-        lo_h = max(self.start_h, start_h if start_h is not None else 0)
-        hi_h = min(self.end_h, end_h if end_h is not None else HASH_SPACE)
-        if op.total_segments is not None and op.segment is not None:
-            lo_h = max(lo_h, op.segment * HASH_SPACE // op.total_segments)
-            hi_h = min(hi_h, (op.segment + 1) * HASH_SPACE // op.total_segments)
+        """One page of a Scan of this partition, narrowed to ``[start_h, end_h)`` and the segment
+        (:meth:`kuradb.operations.Scan.hash_range`)."""
+        seg_lo, seg_hi = op.hash_range()
+        lo_h = max(self.start_h, start_h if start_h is not None else 0, seg_lo)
+        hi_h = min(self.end_h, end_h if end_h is not None else HASH_SPACE, seg_hi)
         if lo_h >= hi_h:
             return Page(items=[], count=0, scanned_count=0, last_evaluated_key=None,
                         consumed_rcu=read_units(0, op.consistent_read))  # fmt: skip
@@ -436,6 +434,16 @@ def _updated_item(expr: Compiled, old: Item | None, key: Item) -> tuple[Item, tu
         return dict(base), ()
     result = expr.apply_update(base)
     return result.item, result.updated_paths
+
+
+def _only_removes(expr: Compiled) -> bool:
+    """True when the update has REMOVE/DELETE actions and nothing that adds (SET/ADD).
+
+    Such an update of a missing item is a no-op: nothing is written, not even the key-only item
+    an empty update (no UpdateExpression, or ``AttributeUpdates={}``) creates.
+    """
+    u = expr.update
+    return u is not None and bool(u.remove or u.delete) and not (u.set or u.add)
 
 
 def _update_return_values(return_values: str, paths: tuple[Any, ...], old: Item | None, new: Item) -> Item | None:

@@ -59,6 +59,7 @@ from kuradb.errors import (
     UnknownOperationException,
     ValidationException,
 )
+from kuradb.model.values import MSG_DEPTH
 from kuradb.router.metrics import RouterMetrics
 from kuradb.router.sigv4 import SignedRequest, SigV4Verifier
 
@@ -71,7 +72,9 @@ MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # DynamoDB's (and dynalite's) request 
 #: levels ({"M": {"a": ...}}); the rest is request structure. Deeper documents cannot be valid.
 MAX_JSON_DEPTH: Final = 100
 MAX_REQUEST_ID_BYTES: Final = 128
-MSG_NESTING: Final = "Nesting Levels have exceeded supported limits"
+#: A document too deep to parse is refused with the item validator's own words (it could only
+#: have been an over-nested attribute value), so the two limits read the same to a client.
+MSG_NESTING: Final = MSG_DEPTH
 INVOCATION_ID_HEADER: Final = "amz-sdk-invocation-id"
 
 _NOT_FOUND_BODY: Final = b"<UnknownOperationException/>\n"

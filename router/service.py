@@ -53,7 +53,7 @@ from kuradb.errors import (
     UnknownOperationException,
     ValidationException,
 )
-from kuradb.keys import HASH_SPACE, partition_hash
+from kuradb.keys import partition_hash
 from kuradb.model.names import validate_table_name
 from kuradb.model.schema import TableInfo
 from kuradb.operations import (
@@ -190,10 +190,7 @@ class Router:
     async def _scan(self, request: dict[str, Any], request_id: bytes, deadline: float) -> dict[str, Any]:
         table = await self._table(request)
         op = parse_scan(request, table)
-        lo, hi = 0, HASH_SPACE
-        if op.segment is not None and op.total_segments is not None:
-            lo = op.segment * HASH_SPACE // op.total_segments
-            hi = (op.segment + 1) * HASH_SPACE // op.total_segments
+        lo, hi = op.hash_range()
         consistency = Consistency.STRONG if op.consistent_read else Consistency.EVENTUAL
         esk = op.exclusive_start_key
         cursor = table.partition_hash(esk) if esk is not None else lo

@@ -115,6 +115,31 @@ class Not:
 Condition: TypeAlias = Compare | Between | In | Function | And | Or | Not
 
 
+def condition_paths(cond: Condition) -> list[Path]:
+    """Every document path a condition reads, in written order (operands of sizes included)."""
+    out: list[Path] = []
+    stack: list[Any] = [cond]
+    while stack:  # explicit stack: conditions may nest deeply
+        node = stack.pop()
+        if isinstance(node, Path):
+            out.append(node)
+        elif isinstance(node, Size):
+            stack.append(node.operand)
+        elif isinstance(node, (And, Or)):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, Not):
+            stack.append(node.operand)
+        elif isinstance(node, Compare):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, Between):
+            stack.extend((node.high, node.low, node.operand))
+        elif isinstance(node, In):
+            stack.extend((*reversed(node.choices), node.operand))
+        elif isinstance(node, Function):
+            stack.extend(reversed(node.args))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # UpdateExpression
 
@@ -169,12 +194,17 @@ class DeleteAction:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """A whole UpdateExpression; actions keep their written order inside each clause."""
+    """A whole UpdateExpression; actions keep their written order inside each clause.
+
+    ``legacy`` marks an update translated from AttributeUpdates: DynamoDB words its operand type
+    errors differently ("Type mismatch for attribute to update").
+    """
 
     set: tuple[SetAction, ...] = ()
     remove: tuple[RemoveAction, ...] = ()
     add: tuple[AddAction, ...] = ()
     delete: tuple[DeleteAction, ...] = ()
+    legacy: bool = False
 
     def paths(self) -> list[Path]:
         """Every target path, in clause order (SET, REMOVE, ADD, DELETE)."""

@@ -8,9 +8,17 @@ Rules enforced here, across *all* expressions of one request (DynamoDB):
 * ExpressionAttributeNames / ExpressionAttributeValues, when given, must be non-empty, have
   well-formed keys (``#[A-Za-z0-9_]+`` / ``:[A-Za-z0-9_]+``, at most 255 bytes), only be given
   when an expression uses them, and every entry must be used by some expression of the request;
+* every ExpressionAttributeNames value is a valid attribute name (1 byte .. 64 KB - 1, as in an
+  item); every ExpressionAttributeValues entry is a valid attribute value by the same rules as an item's
+  (:func:`kuradb.model.values.validate_value`: number syntax/range/precision, non-empty sets,
+  ...), reported as "ExpressionAttributeValues contains invalid value: <why> for key <key>";
+  the expressions see the normalized values (canonical numbers), so what they store is canonical;
 * expressions are checked in DynamoDB's order (Update, Condition, KeyCondition, Filter,
   Projection), so the first failing one is the one reported;
-* an UpdateExpression / AttributeUpdates may not touch a key attribute.
+* an UpdateExpression / AttributeUpdates may not touch a key attribute;
+* a Query's FilterExpression / QueryFilter may not read a key attribute (those belong in the key
+  condition): "Filter Expression can only contain non-primary key attributes: Primary key
+  attribute: <name>" (or "QueryFilter ..."), the hash key reported before the range key.
 
 The result is a pure function of the arguments, so it can be cached:
 :class:`ExpressionCache` is a small per-instance LRU keyed by the request's expression strings,
@@ -28,10 +36,11 @@ from typing import Any
 
 from kuradb.errors import ValidationException
 from kuradb.expressions import keycond, legacy as legacy_mod
-from kuradb.expressions.ast import AV, Condition, Item, KeyCondition, Projection, Update
+from kuradb.expressions.ast import AV, Condition, Item, KeyCondition, Projection, Update, condition_paths
 from kuradb.expressions.evaluate import evaluate, project
 from kuradb.expressions.parser import parse_condition, parse_projection, parse_update
 from kuradb.expressions.update import UpdateResult, apply_update
+from kuradb.model.values import validate_attribute_name, validate_value
 
 EXPRESSION_PARAMS = ("UpdateExpression", "ConditionExpression", "KeyConditionExpression",
                      "FilterExpression", "ProjectionExpression")
@@ -55,10 +64,10 @@ class Compiled:
 
     def condition_holds(self, item: Item | None) -> bool:
         """True when there is no condition or ``item`` (None: absent) satisfies it."""
-        return self.condition is None or evaluate(self.condition, item, "ConditionExpression")
+        return self.condition is None or evaluate(self.condition, item)
 
     def filter_matches(self, item: Item) -> bool:
-        return self.filter is None or evaluate(self.filter, item, "FilterExpression")
+        return self.filter is None or evaluate(self.filter, item)
 
     def apply_update(self, item: Item | None) -> UpdateResult:
         if self.update is None:
@@ -84,6 +93,32 @@ def _check_placeholder_map(label: str, mapping: Mapping[str, Any] | None, patter
             raise ValidationException(
                 f'{label} contains invalid key: The expression attribute map contains a key that is too long; key: "{key}"'
             )
+
+
+def _check_filter_keys(cond: Condition, key_schema: keycond.KeySchemaLike, label: str) -> None:
+    heads = {p.elements[0] for p in condition_paths(cond)}
+    for key in (key_schema.hash_name, key_schema.range_name):
+        if key is not None and key in heads:
+            raise ValidationException(
+                f"{label} can only contain non-primary key attributes: Primary key attribute: {key}"
+            )
+
+
+def _validate_values(values: Mapping[str, Any]) -> dict[str, AV]:
+    """Validate and normalize every ExpressionAttributeValues entry.
+
+    Why here: a value only reaches an item through an expression, so this is the one place that
+    stops a NaN, an out-of-range number or an empty set from being stored or compared.
+    """
+    out: dict[str, AV] = {}
+    for key, av in values.items():
+        try:
+            out[key] = validate_value(av)
+        except ValidationException as err:
+            raise ValidationException(
+                f"ExpressionAttributeValues contains invalid value: {err.message} for key {key}"
+            ) from None
+    return out
 
 
 def compile_expressions(
@@ -130,7 +165,11 @@ def compile_expressions(
     if values is not None and not [p for p in expr_params if p != "ProjectionExpression"]:
         raise ValidationException("ExpressionAttributeValues can only be specified when using expressions")
     _check_placeholder_map("ExpressionAttributeNames", names, _NAME_KEY)
+    for name in (names or {}).values():
+        validate_attribute_name(name)  # a name reached through #n obeys the attribute-name rules
     _check_placeholder_map("ExpressionAttributeValues", values, _VALUE_KEY)
+    if values is not None:
+        values = _validate_values(values)
 
     used_names: set[str] = set()
     used_values: set[str] = set()
@@ -183,6 +222,10 @@ def compile_expressions(
             raise ValueError("a key condition needs the table's key_schema")
         out["key_condition"] = keycond.build_key_condition(terms, key_schema)
 
+    if key_condition is not None and out.get("filter") is not None:
+        assert key_schema is not None  # checked with the key condition above
+        label = "QueryFilter" if "QueryFilter" in legacy else "Filter Expression"
+        _check_filter_keys(out["filter"], key_schema, label)
     if key_schema is not None and out.get("update") is not None:
         keys = {key_schema.hash_name, key_schema.range_name} - {None}
         for path in out["update"].paths():

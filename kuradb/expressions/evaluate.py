@@ -7,8 +7,8 @@ Semantics (DynamoDB):
   ``<>``, which is true (a missing value is not equal to anything);
 * values of different types are never equal and never ordered (``compare`` returns None), so
   such comparisons are false and ``<>`` is true; ordering exists only for S, N and B;
-* ``BETWEEN`` with both bounds of one type but ``low > high`` is a ValidationException (DynamoDB
-  checks literal bounds at parse time; bounds read from the item are checked here);
+* ``BETWEEN`` with ``low > high`` is false when a bound comes from the item (DynamoDB rejects
+  reversed bounds only when both are request values, which the parser checks);
 * ``contains(a, b)``: substring when both are S (or both B); membership when ``a`` is a set and
   ``b`` a scalar of the element type; element equality when ``a`` is a list;
 * ``begins_with`` works on S and B only; ``size`` is defined for S (UTF-8 bytes), B, sets, L and
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuradb.errors import ValidationException
 from kuradb.expressions.ast import (
     AV,
     And,
@@ -40,7 +39,6 @@ from kuradb.expressions.ast import (
     Projection,
     Size,
 )
-from kuradb.expressions.parser import render_literal
 from kuradb.model.values import compare, type_of, values_equal
 
 _SCALAR_OF_SET = {"SS": "S", "NS": "N", "BS": "B"}
@@ -97,19 +95,16 @@ def operand_value(op: Operand, item: Item | None) -> AV | None:
     raise TypeError(f"not an operand: {op!r}")
 
 
-def evaluate(cond: Condition, item: Item | None, label: str = "ConditionExpression") -> bool:
-    """True when ``item`` (None: no item) satisfies ``cond``.
-
-    ``label`` names the expression in runtime ValidationException messages.
-    """
+def evaluate(cond: Condition, item: Item | None) -> bool:
+    """True when ``item`` (None: no item) satisfies ``cond``; never raises for item data."""
     if isinstance(cond, (And, Or)):
-        return _chain(cond, item, label)
+        return _chain(cond, item)
     if isinstance(cond, Not):
-        return not evaluate(cond.operand, item, label)
+        return not evaluate(cond.operand, item)
     if isinstance(cond, Compare):
         return _compare(cond.op, operand_value(cond.left, item), operand_value(cond.right, item))
     if isinstance(cond, Between):
-        return _between(cond, item, label)
+        return _between(cond, item)
     if isinstance(cond, In):
         v = operand_value(cond.operand, item)
         if v is None:
@@ -124,7 +119,7 @@ def evaluate(cond: Condition, item: Item | None, label: str = "ConditionExpressi
     raise TypeError(f"not a condition: {cond!r}")
 
 
-def _chain(cond: And | Or, item: Item | None, label: str) -> bool:
+def _chain(cond: And | Or, item: Item | None) -> bool:
     """Evaluate a left-deep AND (or OR) chain with a loop, left to right, short-circuiting.
 
     Parsed chains are bounded by the operator limit, but legacy Expected/ScanFilter maps can
@@ -140,7 +135,7 @@ def _chain(cond: And | Or, item: Item | None, label: str) -> bool:
     rights.append(node)
     want = kind is Or  # OR stops at the first true operand, AND at the first false one
     for operand in reversed(rights):
-        if evaluate(operand, item, label) is want:
+        if evaluate(operand, item) is want:
             return want
     return not want
 
@@ -164,19 +159,12 @@ def _compare(op: str, a: AV | None, b: AV | None) -> bool:
     return c >= 0  # ">="
 
 
-def _between(cond: Between, item: Item | None, label: str) -> bool:
+def _between(cond: Between, item: Item | None) -> bool:
     v = operand_value(cond.operand, item)
     lo = operand_value(cond.low, item)
     hi = operand_value(cond.high, item)
     if v is None or lo is None or hi is None:
         return False
-    order = compare(lo, hi)
-    if order is not None and order > 0:
-        raise ValidationException(
-            f"Invalid {label}: The BETWEEN operator requires upper bound to be greater than or "
-            f"equal to lower bound; lower bound operand: {render_literal(lo)}, "
-            f"upper bound operand: {render_literal(hi)}"
-        )
     c_lo = compare(v, lo)
     c_hi = compare(v, hi)
     return c_lo is not None and c_hi is not None and c_lo >= 0 and c_hi <= 0

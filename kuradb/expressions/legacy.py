@@ -14,7 +14,14 @@ reproduced by dynalite and DynamoDB Local):
 * NOT_CONTAINS and NOT_NULL/NULL keep their legacy meaning: NOT_CONTAINS is false for a missing
   attribute;
 * AttributeUpdates: PUT → SET, DELETE without value → REMOVE, DELETE with a set → DELETE,
-  ADD of N or a set → ADD, ADD of a list → ``SET a = list_append(if_not_exists(a, []), v)``.
+  ADD of N or a set → ADD, ADD of a list → ``SET a = list_append(if_not_exists(a, []), v)``;
+  an ADD/DELETE whose value does not match the existing attribute's type is "Type mismatch for
+  attribute to update" (the update is marked ``legacy``, see :mod:`kuradb.expressions.update`).
+
+Every attribute name obeys the item's name rules (AttributesToGet, AttributeUpdates) and every
+value (Value, AttributeValueList) is validated and normalized like an item's value first
+(:func:`kuradb.model.values.validate_value`): an empty set or a NaN is refused with DynamoDB's
+plain message, as for an item, and numbers reach the AST canonical.
 
 Legacy names are plain top-level attribute names (never parsed as paths) and are not checked
 against the reserved words. Literals carry a synthetic placeholder naming their origin, used only
@@ -29,7 +36,7 @@ from typing import Any
 from kuradb.errors import ValidationException
 from kuradb.expressions import ast
 from kuradb.expressions.ast import AV, Condition, Literal, Path
-from kuradb.model.values import compare, type_of
+from kuradb.model.values import compare, type_of, validate_attribute_name, validate_value
 
 INVALID = "One or more parameter values were invalid: "
 
@@ -51,6 +58,10 @@ _ENUM = "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_
 
 def _invalid(message: str) -> ValidationException:
     return ValidationException(INVALID + message)
+
+
+def _values(avl: Any) -> list[AV]:
+    return [validate_value(v) for v in avl]
 
 
 def _lit(origin: str, av: AV) -> Literal:
@@ -125,6 +136,8 @@ def expected_condition(expected: Mapping[str, Mapping[str, Any]], conditional_op
         op = spec.get("ComparisonOperator")
         value = spec.get("Value")
         avl = spec.get("AttributeValueList")
+        value = validate_value(value) if value is not None else None
+        avl = _values(avl) if avl is not None else None
         if value is not None and avl is not None:
             raise _invalid(f"Value and AttributeValueList cannot be used together for Attribute: {name}")
         if op is not None:
@@ -155,7 +168,7 @@ def expected_condition(expected: Mapping[str, Mapping[str, Any]], conditional_op
 def filter_condition(filters: Mapping[str, Mapping[str, Any]], conditional_operator: str | None = None) -> Condition | None:
     """``QueryFilter`` / ``ScanFilter`` (+ ``ConditionalOperator``) as a condition AST."""
     out = [
-        comparison_condition(name, spec.get("ComparisonOperator", ""), list(spec.get("AttributeValueList") or []))
+        comparison_condition(name, spec.get("ComparisonOperator", ""), _values(spec.get("AttributeValueList") or []))
         for name, spec in filters.items()
     ]
     return _combine(out, conditional_operator)
@@ -166,7 +179,7 @@ def key_conditions_terms(key_conditions: Mapping[str, Mapping[str, Any]]) -> dic
     terms: dict[str, ast.SortKeyCondition] = {}
     for name, spec in key_conditions.items():
         op = spec.get("ComparisonOperator", "")
-        values = list(spec.get("AttributeValueList") or [])
+        values = _values(spec.get("AttributeValueList") or [])
         check_comparison(op, values)
         if op not in ("EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN"):
             raise ValidationException("Query key condition not supported")
@@ -177,6 +190,7 @@ def key_conditions_terms(key_conditions: Mapping[str, Mapping[str, Any]]) -> dic
 def attributes_to_get(names: list[str]) -> ast.Projection:
     seen: set[str] = set()
     for n in names:
+        validate_attribute_name(n)
         if n in seen:
             raise _invalid(f"Duplicate value in attribute name: {n}")
         seen.add(n)
@@ -190,8 +204,10 @@ def attribute_updates(updates: Mapping[str, Mapping[str, Any]]) -> ast.Update:
     adds: list[ast.AddAction] = []
     deletes: list[ast.DeleteAction] = []
     for name, spec in updates.items():
+        validate_attribute_name(name)
         action = spec.get("Action") or "PUT"
         value = spec.get("Value")
+        value = validate_value(value) if value is not None else None
         path = Path((name,))
         if value is None and action != "DELETE":
             raise _invalid("Only DELETE action is allowed when no attribute value is specified")
@@ -220,4 +236,4 @@ def attribute_updates(updates: Mapping[str, Mapping[str, Any]]) -> ast.Update:
                 f"1 validation error detected: Value '{action}' at 'attributeUpdates.{name}.member.action' "
                 "failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"
             )
-    return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes))
+    return ast.Update(tuple(sets), tuple(removes), tuple(adds), tuple(deletes), legacy=True)

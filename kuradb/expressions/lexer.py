@@ -2,8 +2,10 @@
 
 Rules (from DynamoDB's grammar as reproduced by dynalite and DynamoDB Local):
 
-* identifiers are ``[A-Za-z_][A-Za-z0-9_]*``; ``#name`` and ``:value`` placeholders are the sigil
-  followed by ``[A-Za-z0-9_]*`` (an empty tail is lexed, then reported as undefined);
+* identifiers are ``[A-Za-z][A-Za-z0-9_]*`` — a leading ``_`` is not part of a name, so
+  ``SET _a = :v`` is 'Syntax error; token: "_"' as in DynamoDB; ``#name`` and ``:value``
+  placeholders are the sigil followed by ``[A-Za-z0-9_]*`` (an empty tail is lexed, then
+  reported as undefined);
 * list indexes are decimal digit runs; punctuation is ``( ) [ ] , . = <> < <= > >= + -``;
 * whitespace is space, tab, CR and LF only;
 * any other character becomes a one-character ``bad`` token. Lexing never fails: the parser
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<ident>[A-Za-z][A-Za-z0-9_]*)
   | (?P<name>\#[A-Za-z0-9_]*)
   | (?P<value>:[A-Za-z0-9_]*)
   | (?P<int>[0-9]+)

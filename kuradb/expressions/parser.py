@@ -16,6 +16,7 @@ OR)::
                    | ("ADD" path :value ("," ...)*) | ("DELETE" path :value ("," ...)*))+
     set        := path "=" setvalue ;  setvalue := setop (("+" | "-") setop)? | "(" setvalue ")"
     setop      := "(" setop ")" | :value | if_not_exists(path, setop) | list_append(setop, setop) | path
+                  (a list_append directly inside a list_append parses, but is refused)
     projection := path ("," path)*
 
 Validation rules and error precedence follow DynamoDB (as reproduced by dynalite and DynamoDB
@@ -353,6 +354,8 @@ class Parser:
             self.count_operator()
             self.check_misused([left, right])
             self.check_distinct(t.text, [left, right])
+            if t.text not in ("=", "<>"):
+                self.check_orderable(t.text, [left, right])
             return Compare(t.text, left, right)  # type: ignore[arg-type]
         if self.at_keyword("BETWEEN"):
             self.advance()
@@ -363,6 +366,7 @@ class Parser:
             high = self.operand()
             self.count_operator()
             self.check_misused([left, low, high])
+            self.check_orderable("BETWEEN", [left, low, high])
             self.check_between(low, high)
             return Between(left, low, high)
         if self.at_keyword("IN"):
@@ -476,6 +480,15 @@ class Parser:
                 "The first operand must be distinct from the remaining operands for this operator "
                 f"or function; operator: {name}, first operand: {args[0].render()}",
             )
+
+    def check_orderable(self, name: str, operands: list[Any]) -> None:
+        """An ordering operator given a request value of a type without an order (not S, N, B)
+        is an error, not a false condition; an item attribute of such a type just compares
+        false at evaluation (DynamoDB)."""
+        for a in operands:
+            if isinstance(a, Literal) and a.placeholder in self.used_values and type_of(a.value) not in ("S", "N", "B"):
+                self.incorrect_operand(name, type_of(a.value))
+                return
 
     def check_between(self, low: Any, high: Any) -> None:
         if not (isinstance(low, Literal) and isinstance(high, Literal)):
@@ -609,6 +622,10 @@ class Parser:
                 self.note("function", f"Operator or function requires a document path; operator or function: {name}")
                 return bad
             return IfNotExists(args[0], args[1])
+        if any(isinstance(a, ListAppend) for a in args):
+            # DynamoDB refuses list_append(list_append(..), ..) although it parses it.
+            self.note("function", f"The function is not allowed to be used this way in an expression; function: {name}")
+            return bad
         for a in args:
             if isinstance(a, Literal) and type_of(a.value) != "L":
                 self.incorrect_operand(name, type_of(a.value))

@@ -11,12 +11,18 @@ Semantics (DynamoDB):
   expression has an incorrect data type";
 * SET through a missing or non-document parent is "The document path provided in the update
   expression is invalid for update"; SET of a list index past the end appends;
-* REMOVE of something missing is a no-op; REMOVE of several elements of one list removes the
-  elements at their *original* indexes (later elements shift down);
+* REMOVE of a missing attribute, map key or list index is a no-op, but REMOVE through a missing
+  or non-document parent (``REMOVE a.b`` without ``a``) is "The document path provided in the
+  update expression is invalid for update", like SET; REMOVE of several elements of one list
+  removes the elements at their *original* indexes (later elements shift down);
+* several SETs of list indexes past the end append in ascending index order, whatever their
+  order in the expression (DynamoDB: "the elements are sorted in order by element number");
 * ADD to a missing attribute creates it (atomic counter / new set); ADD of N to N adds, of a set
   to a set of the same type unions; anything else is an incorrect data type;
 * DELETE removes elements from a set of the same type and removes the attribute when the set
-  becomes empty; DELETE on a missing attribute is a no-op.
+  becomes empty; DELETE on a missing attribute is a no-op;
+* an update translated from legacy AttributeUpdates (``Update.legacy``) reports the same operand
+  type errors as "Type mismatch for attribute to update", DynamoDB's wording for that API.
 
 The input item is never mutated: containers on the written paths are copied. The caller must
 re-check the resulting item's size (400 KB) and key attributes.
@@ -49,6 +55,7 @@ from kuradb.model.values import type_of
 MSG_MISSING = "The provided expression refers to an attribute that does not exist in the item"
 MSG_BAD_TYPE = "An operand in the update expression has an incorrect data type"
 MSG_BAD_PATH = "The document path provided in the update expression is invalid for update"
+MSG_TYPE_MISMATCH = "Type mismatch for attribute to update"
 
 _SET_TYPES = ("SS", "NS", "BS")
 
@@ -64,10 +71,20 @@ class UpdateResult:
 
 def apply_update(update: Update, item: Item | None) -> UpdateResult:
     """Apply ``update`` to ``item`` (None: the item does not exist yet)."""
+    try:
+        return _apply(update, item)
+    except ValidationException as err:
+        if update.legacy and err.message == MSG_BAD_TYPE:
+            raise ValidationException(MSG_TYPE_MISMATCH) from None
+        raise
+
+
+def _apply(update: Update, item: Item | None) -> UpdateResult:
     old: Item = item or {}
     values = [(a.path, _set_value(a.value, old)) for a in update.set]
     new: Item = dict(old)
-    for path, value in values:
+    # The paths are disjoint, so only appends to one list can depend on the order: ascending.
+    for path, value in sorted(values, key=lambda pv: _ascending_order(pv[0])):
         new = _assign(new, path, value)
     for remove in sorted(update.remove, key=_removal_order):
         new = _remove(new, remove.path)
@@ -76,6 +93,11 @@ def apply_update(update: Update, item: Item | None) -> UpdateResult:
     for delete in update.delete:
         new = _delete(new, delete)
     return UpdateResult(new, tuple(update.paths()))
+
+
+def _ascending_order(path: Path) -> tuple[tuple[int, str | int], ...]:
+    """Names before indexes at each level (so mixed paths compare), indexes ascending."""
+    return tuple((0, e) if isinstance(e, str) else (1, e) for e in path.elements)
 
 
 def _removal_order(action: RemoveAction) -> tuple[tuple[int, str | int], ...]:
@@ -158,6 +180,8 @@ def _remove(item: Item, path: Path) -> Item:
     head, rest = path.elements[0], path.elements[1:]
     assert isinstance(head, str)
     if head not in item:
+        if rest:
+            raise ValidationException(MSG_BAD_PATH)  # the parent of the removed element is missing
         return item
     out = dict(item)
     if not rest:
@@ -176,6 +200,8 @@ def _remove_in(container: AV, rest: tuple[PathElem, ...]) -> AV | None:
         if "L" not in container:
             raise ValidationException(MSG_BAD_PATH)
         if key >= len(container["L"]):
+            if tail:
+                raise ValidationException(MSG_BAD_PATH)
             return None
         lst = list(container["L"])
         if not tail:
@@ -189,6 +215,8 @@ def _remove_in(container: AV, rest: tuple[PathElem, ...]) -> AV | None:
     if "M" not in container:
         raise ValidationException(MSG_BAD_PATH)
     if key not in container["M"]:
+        if tail:
+            raise ValidationException(MSG_BAD_PATH)
         return None
     m = dict(container["M"])
     if not tail:

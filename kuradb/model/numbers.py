@@ -13,7 +13,9 @@ Rules (DynamoDB developer guide, "Data types / Number"; messages as DynamoDB ret
   fractional zeros, no "-0" ("01.50" -> "1.5", "1E+5" -> "100000", "-0.00" -> "0").
 * Arithmetic (``SET a = a + :v``, ``ADD``) is exact: the result is computed without rounding and
   then subjected to the same range and precision checks as a stored number, so a result that
-  would need rounding is refused rather than silently changed.
+  would need rounding is refused rather than silently changed. DynamoDB reports such a result
+  (e.g. ``1E+50 - 1``, 50 digits) with its *overflow* message, not the 38-digit one that a
+  stored literal gets, so arithmetic does the same.
 
 Everything here is pure; the contexts are module constants but immutable in use (every operation
 passes its context explicitly), so any number of tables/processes can share them.
@@ -138,14 +140,24 @@ def normalize(s: str) -> str:
     return canonical(parse_number(s))
 
 
+def _arithmetic_result(d: Decimal) -> str:
+    """Check an exact sum/difference like a stored number, with DynamoDB's arithmetic wording."""
+    try:
+        return canonical(check_range(d))
+    except ValidationException as err:
+        if err.message == MSG_PRECISION:
+            raise ValidationException(MSG_OVERFLOW) from None
+        raise
+
+
 def add(a: str, b: str) -> str:
     """Exact ``a + b`` of two Number texts, validated like a stored number; canonical result."""
-    return canonical(check_range(_EXACT.add(parse_number(a), parse_number(b))))
+    return _arithmetic_result(_EXACT.add(parse_number(a), parse_number(b)))
 
 
 def sub(a: str, b: str) -> str:
     """Exact ``a - b`` of two Number texts, validated like a stored number; canonical result."""
-    return canonical(check_range(_EXACT.subtract(parse_number(a), parse_number(b))))
+    return _arithmetic_result(_EXACT.subtract(parse_number(a), parse_number(b)))
 
 
 def compare_numbers(a: str, b: str) -> int:

@@ -134,6 +134,13 @@ def test_pay_per_request() -> None:
             "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
         ),
         (create(GlobalSecondaryIndexes=[{"IndexName": "g"}]), "GlobalSecondaryIndexes is not supported by KuraDB yet"),
+        # a defined attribute's name is held to the 255-byte key-name limit before any
+        # KeySchema/AttributeDefinitions consistency check
+        (
+            create(AttributeDefinitions=[{"AttributeName": "n" * 256, "AttributeType": "S"}]),
+            "1 validation error detected: Value '" + "n" * 256 + "' at 'attributeDefinitions.1.member.attributeName' "
+            "failed to satisfy constraint: Member must have length less than or equal to 255",
+        ),
     ],
 )
 def test_create_table_messages(req: dict[str, Any], expected: str) -> None:

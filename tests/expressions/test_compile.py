@@ -38,7 +38,56 @@ CASES = [
      "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :zz"),
     (dict(condition="a = :v", values={":v": N1}, names={"#" + "n" * 255: "x"}),
      'ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; key: "#' + "n" * 255 + '"'),
+    # a Query filter may not read key attributes (hash key reported first)
+    (dict(key_condition="pk = :p", filter="sk > :n AND a = :n", values={":p": {"S": "a"}, ":n": N1}, key_schema=SCHEMA_RANGE),
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
+    (dict(key_condition="pk = :p", filter="size(m.sk) > :n OR begins_with(pk, :p)", values={":p": {"S": "a"}, ":n": N1},
+          key_schema=SCHEMA_RANGE),
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"),
+    (dict(key_schema=SCHEMA_RANGE, legacy={
+        "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+        "QueryFilter": {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [N1]},
+                        "sk": {"ComparisonOperator": "EQ", "AttributeValueList": [N1]}}}),
+     "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"),
+    # a name reached through a placeholder or AttributesToGet obeys the attribute-name limit
+    (dict(projection="#n", names={"#n": "a" * 65536}),
+     "One or more parameter values were invalid: Attribute name exceeds the maximum allowed length of 65535 bytes"),
+    (dict(legacy={"AttributesToGet": ["a" * 65536]}),
+     "One or more parameter values were invalid: Attribute name exceeds the maximum allowed length of 65535 bytes"),
+    # values are validated like item values, the reason wrapped with the offending key
+    (dict(update="SET a = :v", values={":v": {"N": "NaN"}}),
+     "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a numeric value: NaN for key :v"),
+    (dict(update="SET a = :v", values={":v": {"N": "1e126"}}),
+     "ExpressionAttributeValues contains invalid value: Number overflow. Attempting to store a number with magnitude "
+     "larger than supported range for key :v"),
+    (dict(condition="a < :v", values={":v": {"N": "1e-131"}}),
+     "ExpressionAttributeValues contains invalid value: Number underflow. Attempting to store a number with magnitude "
+     "smaller than supported range for key :v"),
+    (dict(update="SET a = :v", values={":v": {"N": "3.14159265358979323846264338327950288419"}}),
+     "ExpressionAttributeValues contains invalid value: Attempting to store more than 38 significant digits in a Number "
+     "for key :v"),
+    (dict(update="ADD a :v", values={":v": {"SS": []}}),
+     "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: "
+     "An string set  may not be empty for key :v"),
+    (dict(filter="a = :v", values={":v": {"NULL": False}}),
+     "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: "
+     "Null attribute value types must have the value of true for key :v"),
+    (dict(condition="a = :v", values={":v": {}}),
+     "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of "
+     "the supported datatypes for key :v"),
 ]
+
+
+def test_scan_filter_and_nested_key_names_are_fine() -> None:
+    """Only a Query (a key condition) forbids key attributes in its filter, and only at the top."""
+    compile_expressions(filter="pk = :p", values={":p": {"S": "a"}}, key_schema=SCHEMA_RANGE)
+    compile_expressions(key_condition="pk = :p", filter="m.pk = :p", values={":p": {"S": "a"}}, key_schema=SCHEMA_RANGE)
+
+
+def test_values_reach_expressions_normalized() -> None:
+    """A number value is stored in canonical form, however the request spelled it."""
+    c = compile_expressions(update="SET a = :v", values={":v": {"N": "01.50E1"}})
+    assert c.apply_update(None).item["a"] == {"N": "15"}
 
 
 @pytest.mark.parametrize(("kwargs", "message"), CASES)

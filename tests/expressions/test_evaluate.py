@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kuradb.expressions import project
-from tests.expressions.helpers import compile_one, error_of
+from tests.expressions.helpers import compile_one
 
 ITEM = {
     "pk": {"S": "k"},
@@ -42,7 +42,9 @@ CASES = [
     ("n = :s", False), ("n <> :s", True), ("n < :s", False), ("n > :s", False), ("s = :n5", False),
     ("t = :n1", False), ("t = :t", True), ("f = :t", False), ("f <> :t", True), ("nl = :null", True),
     ("ss = :ss", True), ("ss = :ss2", False), ("ns = :ns", True), ("l = :l", False), ("m = :m", False),
-    ("ss < :ss", False), ("l < :l", False),
+    # item attributes of types without an order compare false (request values of such types are
+    # a validation error, see test_validation)
+    ("ss < ns", False), ("l <= m", False), ("m > ss", False),
     # missing attributes
     ("nope = :n1", False), ("nope <> :n1", True), ("nope < :n1", False), ("nope >= :n1", False),
     ("nope = nope2", False), ("m.nope = :n1", False), ("l[9] = :n1", False), ("s.x = :n1", False),
@@ -119,18 +121,13 @@ def test_no_condition_holds() -> None:
     assert Compiled().condition_holds(None)
 
 
-@pytest.mark.parametrize(("expr", "label"), [("n BETWEEN m.n AND #k", "ConditionExpression"),
-                                             ("n BETWEEN m.n AND :n1", "ConditionExpression")])
-def test_between_with_item_bounds_reversed_is_a_validation_error(expr: str, label: str) -> None:
+@pytest.mark.parametrize("expr", ["n BETWEEN m.n AND #k", "n BETWEEN m.n AND :n1"])
+def test_between_with_item_bounds_reversed_is_false(expr: str) -> None:
+    """Reversed bounds are an error only when both are request values (checked at parse time);
+    with a bound read from the item the condition is just false (DynamoDB)."""
     compiled = compile_one("condition", expr)
-    message = error_of(compiled.condition_holds, ITEM)
-    assert message.startswith(f"Invalid {label}: The BETWEEN operator requires upper bound to be greater than")
-    assert "lower bound operand: AttributeValue: {N:10}" in message
-
-
-def test_filter_between_runtime_error_uses_filter_label() -> None:
-    compiled = compile_one("filter", "n BETWEEN m.n AND #k")
-    assert error_of(compiled.filter_matches, ITEM).startswith("Invalid FilterExpression: The BETWEEN")
+    assert compiled.condition_holds(ITEM) is False
+    assert compile_one("filter", expr).filter_matches(ITEM) is False
 
 
 PROJECTIONS = [

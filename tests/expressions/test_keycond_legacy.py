@@ -193,7 +193,33 @@ ATTRIBUTE_UPDATE_ERRORS = [
     ({"a": {"Action": "ADD", "Value": S}}, INV + "ADD action is not supported for the type S"),
     ({"a": {"Action": "ADD", "Value": {"M": {}}}}, INV + "ADD action is not supported for the type M"),
     ({"pk": {"Action": "PUT", "Value": S}}, "Cannot update attribute pk. This attribute is part of the key"),
+    # values are validated like an item's, with the plain message
+    ({"a": {"Action": "PUT", "Value": {"SS": []}}}, INV + "An string set  may not be empty"),
+    ({"a": {"Action": "DELETE", "Value": {"NS": []}}}, INV + "An number set  may not be empty"),
+    ({"a": {"Action": "ADD", "Value": {"N": "NaN"}}}, "The parameter cannot be converted to a numeric value: NaN"),
+    ({"a" * 65536: {"Action": "PUT", "Value": N1}}, INV + "Attribute name exceeds the maximum allowed length of 65535 bytes"),
 ]
+
+
+TYPE_MISMATCH = [  # existing attribute vs ADD/DELETE value: the legacy API's own wording
+    ({"ss": {"Action": "ADD", "Value": N1}}),
+    ({"ss": {"Action": "ADD", "Value": {"L": [N1]}}}),
+    ({"ss": {"Action": "ADD", "Value": {"NS": ["1"]}}}),
+    ({"ss": {"Action": "DELETE", "Value": {"NS": ["1"]}}}),
+    ({"a": {"Action": "ADD", "Value": {"L": [N1]}}}),
+    ({"l": {"Action": "ADD", "Value": {"SS": ["x"]}}}),
+]
+
+
+@pytest.mark.parametrize("updates", TYPE_MISMATCH)
+def test_attribute_updates_type_mismatch(updates) -> None:
+    compiled = compile_expressions(legacy={"AttributeUpdates": updates})
+    assert error_of(compiled.apply_update, ITEM) == "Type mismatch for attribute to update"
+
+
+def test_legacy_values_are_normalized() -> None:
+    compiled = compile_expressions(legacy={"AttributeUpdates": {"c": {"Action": "PUT", "Value": {"N": "1.50E1"}}}})
+    assert compiled.apply_update({}).item == {"c": {"N": "15"}}
 
 
 @pytest.mark.parametrize(("updates", "message"), ATTRIBUTE_UPDATE_ERRORS)

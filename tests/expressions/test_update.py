@@ -72,12 +72,14 @@ CASES = [
     ("SET l[1] = :n1", changed(l={"L": [{"S": "x0"}, {"N": "1"}, {"S": "x2"}, {"S": "x3"}]})),
     ("SET l[10] = :n1", changed(l={"L": [*BASE["l"]["L"], {"N": "1"}]})),
     ("SET l[10] = :n1, l[11] = :n2", changed(l={"L": [*BASE["l"]["L"], {"N": "1"}, {"N": "2"}]})),
+    # appends go in index order, not in the order written
+    ("SET l[11] = :n2, l[10] = :n1", changed(l={"L": [*BASE["l"]["L"], {"N": "1"}, {"N": "2"}]})),
+    ("SET l[84] = :n1, l[17] = :n2, n = :n2", changed(n={"N": "2"}, l={"L": [*BASE["l"]["L"], {"N": "2"}, {"N": "1"}]})),
     # REMOVE
     ("REMOVE n", changed(n=None)),
     ("REMOVE n, s, nope", changed(n=None, s=None)),
     ("REMOVE m.a", changed(m={"M": {"sb": BASE["m"]["M"]["sb"], "ls": BASE["m"]["M"]["ls"]}})),
     ("REMOVE m.nope", changed()),
-    ("REMOVE nope.deeper", changed()),
     ("REMOVE l[1]", changed(l={"L": [{"S": "x0"}, {"S": "x2"}, {"S": "x3"}]})),
     ("REMOVE l[1], l[2]", changed(l={"L": [{"S": "x0"}, {"S": "x3"}]})),
     ("REMOVE l[2], l[0]", changed(l={"L": [{"S": "x1"}, {"S": "x3"}]})),
@@ -127,7 +129,7 @@ ERRORS = [
     ("SET x = ss + :n1", BAD_TYPE),
     ("SET x = list_append(s, :l)", BAD_TYPE),
     ("SET x = list_append(:l, m)", BAD_TYPE),
-    ("SET x = :big + :big", "Attempting to store more than 38 significant digits in a Number"),
+    ("SET x = :big + :big", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
     ("SET x = :huge + :huge", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
     ("ADD s :n1", BAD_TYPE),
     ("ADD n :ss", BAD_TYPE),
@@ -144,6 +146,11 @@ ERRORS = [
     ("SET l[9].a = :n1", BAD_PATH),
     ("ADD nope.a :n1", BAD_PATH),
     ("REMOVE s.a", BAD_PATH),
+    # REMOVE through a missing parent is an error (a missing leaf is not)
+    ("REMOVE nope.deeper", BAD_PATH),
+    ("REMOVE nope[0]", BAD_PATH),
+    ("REMOVE m.nope.deeper", BAD_PATH),
+    ("REMOVE l[9].a", BAD_PATH),
     ("REMOVE m[0]", BAD_PATH),
 ]
 

@@ -21,6 +21,12 @@ CONDITION_ERRORS = [
     ("a = :n1 b", C + 'Syntax error; token: "b", near: ":n1 b"'),
     ("a == :n1", C + 'Syntax error; token: "=", near: "== :n1"'),
     ("a ! :n1", C + 'Syntax error; token: "!", near: "a ! :n1"'),
+    # a name cannot start with "_" (DynamoDB's lexer, seen against the real service)
+    ("_x = :n1", C + 'Syntax error; token: "_", near: "_x"'),
+    # ordering a request value that has no order is an error, not a false condition
+    ("a < :l", C + "Incorrect operand type for operator or function; operator or function: <, operand type: L"),
+    (":ss >= a", C + "Incorrect operand type for operator or function; operator or function: >=, operand type: SS"),
+    ("a BETWEEN :l AND :l", C + "Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: L"),
     ("a = :n1 AND", C + 'Syntax error; token: "<EOF>", near: "AND"'),
     ("a = :n1 OR OR b = :n1", C + 'Syntax error; token: "OR", near: "OR OR b"'),
     ("(a = :n1", C + 'Syntax error; token: "<EOF>", near: ":n1"'),
@@ -130,7 +136,7 @@ CONDITION_OK = [
     "NOT a = :n1", "NOT NOT a = :n1", "NOT (a = :n1 OR b = :n1)", "a = :n1 AND b = :n1 OR c = :n1",
     "(a = :n1)", "(a) = :n1", "(a = :n1) AND (b = :n1)", "((a = :n1) AND b = :n1)",
     "#k = :n1", "#a.#n = :s", "#d = :n1", "a.b.c[0][1].d = :n1", "a [ 1 ] . b = :n1",
-    "a=:n1 and b=:n1 or not c=:n1", "A_b9 = :n1", "_x = :n1", "a IN (" + ", ".join([":n1"] * 100) + ")",
+    "a=:n1 and b=:n1 or not c=:n1", "A_b9 = :n1", "a IN (" + ", ".join([":n1"] * 100) + ")",
     "a" + ".b" * 31 + " = :n1", " AND ".join(["a = :n1"] * 150), "a = :n1 " + " " * 4087,
     "a BETWEEN :n1 AND :n1", "size(a) = size(b)", "contains(a, b)",
 ]
@@ -203,6 +209,9 @@ UPDATE_ERRORS = [
     ("SET a = list_append(:s, b)", U + "Incorrect operand type for operator or function; operator or function: list_append, operand type: S"),
     ("SET a = list_append(b, :n1)", U + "Incorrect operand type for operator or function; operator or function: list_append, operand type: N"),
     ("SET a = list_append(b)", U + "Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 1"),
+    ("SET a = list_append(list_append(:l, :l), :l)", U + "The function is not allowed to be used this way in an expression; function: list_append"),
+    ("SET a = list_append(:l, list_append(b, :l))", U + "The function is not allowed to be used this way in an expression; function: list_append"),
+    ("SET _a = :n1", U + 'Syntax error; token: "_", near: "SET _a"'),
     ("SET a = if_not_exists(b)", U + "Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1"),
     ("SET a = if_not_exists(:n1, b)", U + "Operator or function requires a document path; operator or function: if_not_exists"),
     # limits

@@ -128,7 +128,8 @@ def test_deep_nesting_is_a_validation_error_not_a_crash(endpoint: Endpoint) -> N
     r = call(endpoint.host, endpoint.port, op("PutItem"), body)
     assert r.status == 400
     assert r.json == {"__type": "com.amazon.coral.validate#ValidationException",
-                      "message": "Nesting Levels have exceeded supported limits"}  # fmt: skip
+                      "message": "Nesting Levels have exceeded supported limits: "
+                                 "Attributes in the item have nested levels beyond supported limit"}  # fmt: skip
     r = call(endpoint.host, endpoint.port, op("PutItem"), b"[" * 100_000)
     assert r.status == 400
 

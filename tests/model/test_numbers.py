@@ -113,8 +113,11 @@ def test_exact_arithmetic(op: str, a: str, b: str, expected: str) -> None:
 ARITHMETIC_ERRORS = [
     ("add", MAX, MAX, MSG_OVERFLOW),
     ("sub", "-" + MAX, MAX, MSG_OVERFLOW),
-    ("add", "1" * 38, "0.1", MSG_PRECISION),  # exact result needs 39 digits: refused, not rounded
-    ("add", "1E+100", "1E-100", MSG_PRECISION),
+    # An exact result needing more than 38 digits is refused, not rounded; DynamoDB words it as an
+    # overflow (seen against the real service: SET b = :a - :b with 1E+50 and 1).
+    ("add", "1" * 38, "0.1", MSG_OVERFLOW),
+    ("add", "1E+100", "1E-100", MSG_OVERFLOW),
+    ("sub", "1E+50", "1", MSG_OVERFLOW),
     ("sub", "1.0000000000000000000000000000000000001E-94", "1E-94", MSG_UNDERFLOW),
     ("add", "x", "1", MSG_NOT_NUMERIC + ": x"),
 ]

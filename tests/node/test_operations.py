@@ -104,6 +104,22 @@ def test_scan_parameters() -> None:
     assert (op.segment, op.total_segments) == (999_999, 1_000_000)
 
 
+def test_scan_start_key_must_lie_in_the_segment() -> None:
+    """A parallel scan's ExclusiveStartKey must hash into its own segment (DynamoDB)."""
+    t = HASH_TABLE
+    key = {t.key_schema.hash_name: s("a")}
+    total = 7
+    home = t.partition_hash(key) * total // 2**64
+    op = parse_scan({"Segment": home, "TotalSegments": total, "ExclusiveStartKey": key}, t)
+    lo, hi = op.hash_range()
+    assert lo <= t.partition_hash(key) < hi
+    other = (home + 1) % total
+    assert msg(parse_scan, {"Segment": other, "TotalSegments": total, "ExclusiveStartKey": key}, t) == (
+        "The provided Exclusive start key does not map to the provided Segment and TotalSegments values."
+    )
+    assert parse_scan({}, t).hash_range() == (0, 2**64)
+
+
 def test_select_rules_scan_and_query_prefix() -> None:
     t = HASH_TABLE
     assert msg(parse_scan, {"Select": "SPECIFIC_ATTRIBUTES"}, t) == (

@@ -105,6 +105,24 @@ def test_update_remove_and_updated_old_of_missing(make_sm: MakeSM) -> None:
     assert upd(d, "SET z = :v", {":v": n(1)}, ReturnValues="UPDATED_OLD").attributes is None
 
 
+@pytest.mark.parametrize(("req", "creates"), [
+    ({"UpdateExpression": "REMOVE a"}, False),
+    ({"UpdateExpression": "DELETE ss :v", "ExpressionAttributeValues": {":v": {"SS": ["x"]}}}, False),
+    ({"AttributeUpdates": {"a": {"Action": "DELETE"}}}, False),
+    ({"AttributeUpdates": {"a": {"Action": "DELETE", "Value": {"NS": ["1"]}}}}, False),
+    ({"UpdateExpression": "SET a = :v REMOVE b", "ExpressionAttributeValues": {":v": {"N": "1"}}}, True),
+    ({"AttributeUpdates": {}}, True),
+    ({}, True),
+])
+def test_update_that_only_removes_does_not_create(make_sm: MakeSM, req: dict, creates: bool) -> None:
+    """An update of a missing item that only takes attributes away is a no-op (DynamoDB)."""
+    d = Driver(make_sm())
+    r = d.write("UpdateItem", {"TableName": "orders", "Key": KEY, "ReturnValues": "ALL_NEW", **req})
+    assert r.error is None
+    assert (current(d.sm) is not None) == creates
+    assert (r.attributes is not None) == creates
+
+
 def test_update_condition_and_runtime_errors(make_sm: MakeSM) -> None:
     d = Driver(make_sm())
     d.put({**KEY, "s": s("text")})
