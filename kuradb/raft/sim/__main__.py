@@ -3,7 +3,8 @@
 Prints one line per failing seed (seed, invariant, detail), and as its last line exactly
 ``N passed, M failed``; exits 1 if any seed failed. ``--seed S -v`` replays one seed and prints
 its trace. ``--bug NAME`` runs the core with a deliberately broken variant (the checker should
-then fail some seeds).
+then fail some seeds). ``--defer-commit`` runs every replica with
+``Config.defer_commit_broadcast`` (same scenario per seed as without it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=2000, help="fault-phase steps per seed")
     p.add_argument("--bug", action="append", default=[], choices=sorted(KNOWN_BUGS), help="broken core variant")
     p.add_argument("--stale-reads", action="store_true", help="broken driver: serve reads locally (checker test)")
+    p.add_argument("--defer-commit", action="store_true", help="every replica with Config.defer_commit_broadcast")
     p.add_argument("--calm", action="store_true", help="fault-free runs (throughput baseline)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the trace of each seed")
     args = p.parse_args(argv)
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             bugs=bugs,
             calm=args.calm,
             stale_reads=args.stale_reads,
+            defer_commit=args.defer_commit,
             verbose=args.verbose,
         )
         if args.verbose:

@@ -127,6 +127,7 @@ class Simulation:
                 max_inflight_msgs=sc.max_inflight_msgs,
                 read_only=sc.read_only,
                 disable_campaign_until_contacted=joining,
+                defer_commit_broadcast=sc.defer_commit,
                 bugs=sc.bugs,
             ),
         )
@@ -608,9 +609,12 @@ def run_seed(
     hunt: bool | None = None,
     calm: bool = False,
     stale_reads: bool = False,
+    defer_commit: bool = False,
     verbose: bool = False,
 ) -> SimResult:
-    """Draw the scenario of ``seed`` (or its fault-free variant, ``calm``) and run it."""
+    """Draw the scenario of ``seed`` (or its fault-free variant, ``calm``) and run it.
+    ``defer_commit`` runs every replica with ``Config.defer_commit_broadcast``; it is applied
+    after the draw, so a seed's scenario (and the rng streams) are the same either way."""
     if calm:
         if bugs:
             raise ValueError("a calm run cannot hunt bugs: it injects no faults")
@@ -618,6 +622,7 @@ def run_seed(
     else:
         sc = Scenario.draw(seed, nodes=nodes, steps=steps, bugs=bugs, hunt=hunt)
     sc.stale_reads = stale_reads
+    sc.defer_commit = defer_commit
     sim = Simulation(sc, verbose=verbose)
     res = sim.run()
     if verbose:

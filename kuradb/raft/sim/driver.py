@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kuradb.raft.config import Config
 from kuradb.raft.confchange import decode_conf_change
@@ -215,19 +215,8 @@ class SimNode:
 
 
 def make_config(node_id: int, rng: random.Random, base: Config) -> Config:
-    """A per-replica copy of ``base`` with its own id and its own seeded election-timeout rng."""
-    return Config(
-        id=node_id,
-        election_tick=base.election_tick,
-        heartbeat_tick=base.heartbeat_tick,
-        max_size_per_msg=base.max_size_per_msg,
-        max_inflight_msgs=base.max_inflight_msgs,
-        max_uncommitted_entries_size=base.max_uncommitted_entries_size,
-        check_quorum=base.check_quorum,
-        pre_vote=base.pre_vote,
-        read_only=base.read_only,
-        lease_ticks=base.lease_ticks,
-        rng=random.Random(rng.getrandbits(64)),
-        disable_campaign_until_contacted=base.disable_campaign_until_contacted,
-        bugs=base.bugs,
-    )
+    """A per-replica copy of ``base`` with its own id and its own seeded election-timeout rng.
+
+    ``dataclasses.replace`` so every other field (``defer_commit_broadcast``, ``bugs``, ...)
+    carries over: a field added to Config cannot be silently dropped here."""
+    return replace(base, id=node_id, rng=random.Random(rng.getrandbits(64)))

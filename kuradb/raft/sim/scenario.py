@@ -53,6 +53,9 @@ class Scenario:
     crash_all: float  # probability that a crash fault takes down every node at once
     figure8: bool  # one-entry appends, and leaders cut off with a minority right after proposing
     stale_reads: bool = False  # test-only broken *driver*: serve reads locally, no read index
+    # Config.defer_commit_broadcast on every replica. Not drawn from the seed: set by the caller
+    # (run_seed / --defer-commit) so that existing seeds keep their exact histories.
+    defer_commit: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
