@@ -572,6 +572,15 @@ def parse_batch_write_item(
                 f"1 validation error detected: Value '[]' at 'requestItems.{name}.member' failed to satisfy "
                 "constraint: Member must have length greater than or equal to 1"
             )
+        if len(writes) > MAX_BATCH_WRITE_REQUESTS:
+            # DynamoDB checks each table's list against its length constraint before the total.
+            # Its message renders the whole map with Java's toString; we abbreviate the value,
+            # the constraint text is DynamoDB's.
+            raise ValidationException(
+                f"1 validation error detected: Value '{{{name}=[{len(writes)} write requests]}}' at 'requestItems' "
+                "failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less "
+                "than or equal to 25, Member must have length greater than or equal to 1]"
+            )
         total += len(writes)
     if total > MAX_BATCH_WRITE_REQUESTS:
         raise ValidationException("Too many items requested for the BatchWriteItem call")

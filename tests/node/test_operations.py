@@ -182,7 +182,15 @@ def test_batch_write_validation() -> None:
     put = lambda i: {"PutRequest": {"Item": {"id": s(f"u{i}")}}}  # noqa: E731
     assert bmsg({"RequestItems": {}}) == "BatchWriteItem cannot have a null or no requests set"
     assert "Member must have length greater than or equal to 1" in bmsg({"RequestItems": {"users": []}})
-    assert bmsg({"RequestItems": {"users": [put(i) for i in range(26)]}}) == (
+    # One table over 25: the per-table length constraint, checked before the total.
+    one_table = bmsg({"RequestItems": {"users": [put(i) for i in range(26)]}})
+    assert one_table.startswith("1 validation error detected: Value '{users=") and one_table.endswith(
+        "at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have "
+        "length less than or equal to 25, Member must have length greater than or equal to 1]"
+    )
+    # Each table within 25 but more than 25 in all: the total.
+    orders = [{"DeleteRequest": {"Key": {"pk": s(f"o{i}"), "sk": n(1)}}} for i in range(6)]
+    assert bmsg({"RequestItems": {"users": [put(i) for i in range(20)], "orders": orders}}) == (
         "Too many items requested for the BatchWriteItem call"
     )
     assert bmsg({"RequestItems": {"users": [put(1), {"DeleteRequest": {"Key": {"id": s("u1")}}}]}}) == (
