@@ -103,6 +103,17 @@ def _units(result: Mapping[str, Any]) -> float:
     return float(cc.get("CapacityUnits", 0.0)) if isinstance(cc, dict) else 0.0
 
 
+def _single_table_result(node_result: Mapping[str, Any], table: str, return_consumed: str) -> dict[str, Any]:
+    """A one-partition answer as the client asked for it: the node always reports its units;
+    ConsumedCapacity stays only when requested, reshaped per ReturnConsumedCapacity."""
+    result = dict(node_result)
+    units = _units(result)
+    result.pop("ConsumedCapacity", None)
+    if return_consumed != "NONE":
+        result["ConsumedCapacity"] = _capacity({table: units}, return_consumed)[0]
+    return result
+
+
 class Router:
     """Executes DynamoDB operations given as internal dicts (shared by every front end)."""
 
@@ -164,12 +175,7 @@ class Router:
         consistency = Consistency.STRONG if is_write or op.consistent_read else Consistency.EVENTUAL
         answer = await self.executor.execute(op_name, table, table.partition_hash(op.key), req, request_id,
                                              consistency, deadline, is_write)  # fmt: skip
-        result = dict(answer.result)
-        units = _units(result)
-        result.pop("ConsumedCapacity", None)
-        if op.return_consumed != "NONE":
-            result["ConsumedCapacity"] = _capacity({table.name: units}, op.return_consumed)[0]
-        return result
+        return _single_table_result(answer.result, table.name, op.return_consumed)
 
     async def _query(self, request: dict[str, Any], request_id: bytes, deadline: float) -> dict[str, Any]:
         table = await self._table(request)
@@ -178,12 +184,7 @@ class Router:
         h = partition_hash(op.expr.key_condition.hash_value)
         consistency = Consistency.STRONG if op.consistent_read else Consistency.EVENTUAL
         answer = await self.executor.execute("Query", table, h, request, request_id, consistency, deadline, False)
-        result = dict(answer.result)
-        units = _units(result)
-        result.pop("ConsumedCapacity", None)
-        if op.return_consumed != "NONE":
-            result["ConsumedCapacity"] = _capacity({table.name: units}, op.return_consumed)[0]
-        return result
+        return _single_table_result(answer.result, table.name, op.return_consumed)
 
     # ------------------------------------------------------------------ scan
 
