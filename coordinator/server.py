@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
-from kuradb.process import configure_logging, run_server
+from kuradb.process import MetricsEndpoint, configure_logging, run_server
 from kuradb.coordinator.raft_host import RaftHost, RaftHostConfig
 from kuradb.coordinator.service import CoordinatorCore, CoordinatorService, ServiceConfig
 from kuradb.coordinator.state import CoordinatorMachine
@@ -63,7 +63,8 @@ class CoordinatorServer:
         self.core: CoordinatorCore | None = None
         self.address = ""
         self._server: grpc.aio.Server | None = None
-        self._metrics_server: object | None = None
+        self._metrics: MetricsEndpoint | None = None
+        self.metrics_address = ""
 
     async def start(self) -> str:
         o = self.options
@@ -98,8 +99,8 @@ class CoordinatorServer:
         await server.start()
         self._server = server
         if o.metrics_listen:
-            mhost, _, mport = o.metrics_listen.rpartition(":")
-            self._metrics_server = start_http_server(int(mport), addr=mhost or "0.0.0.0", registry=self.registry)
+            self._metrics = MetricsEndpoint.start(self.registry, o.metrics_listen)
+            self.metrics_address = self._metrics.address
         return self.address
 
     async def stop(self) -> None:
@@ -112,11 +113,9 @@ class CoordinatorServer:
         if self.host is not None:
             await self.host.stop()
             self.host = None
-        if self._metrics_server is not None:
-            httpd = self._metrics_server[0]  # type: ignore[index]
-            httpd.shutdown()
-            httpd.server_close()
-            self._metrics_server = None
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
 
 
 def parse_peers(text: str) -> dict[int, str]:
@@ -144,8 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--liveness-timeout", type=float, default=10.0, help="seconds without heartbeat before a node is dead")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     return p
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

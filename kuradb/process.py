@@ -5,6 +5,8 @@ Rules every server process follows (launchers and tests rely on them):
 * Logs are structured ``key=value`` lines on stderr, quiet (warning) by default.
 * Once serving, the process prints its ready line(s) on stdout (``kuradb X listening on
   HOST:PORT``) and nothing else there; launchers wait for that line.
+* Each serves its own ``/metrics`` (prometheus-client on the process's own registry, never the
+  global default, so tests can run many servers in one process): :class:`MetricsEndpoint`.
 * SIGTERM and SIGINT stop it cleanly, also while it is still starting (a router waits for its
   first partition map); the exit code is 0. A failure to start (port taken, bad option) is
   logged and exits 1.
@@ -18,8 +20,31 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, start_http_server
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class MetricsEndpoint:
+    """The process's ``/metrics`` HTTP endpoint; ``address`` is the bound ``host:port``."""
+
+    address: str
+    _httpd: WSGIServer
+
+    @classmethod
+    def start(cls, registry: CollectorRegistry, listen: str) -> MetricsEndpoint:
+        """Serve ``registry`` on ``listen`` (``HOST:PORT``; port 0 picks a free one)."""
+        host, _, port = listen.rpartition(":")
+        httpd, _thread = start_http_server(int(port), addr=host or "0.0.0.0", registry=registry)
+        return cls(f"{host}:{httpd.server_port}", httpd)
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
 
 
 def configure_logging(level: str) -> None:

@@ -12,11 +12,9 @@ Rules:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
@@ -46,7 +44,3 @@ class NodeMetrics:
         self.partitions = Gauge("kuradb_node_partitions", "Partition replicas hosted", registry=r)
         self.leaders = Gauge("kuradb_node_leaders", "Partition replicas that are leader", registry=r)
 
-
-def serve(metrics: NodeMetrics, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
-    """Serve ``/metrics`` over HTTP on ``host:port``; returns (server, thread) for shutdown."""
-    return start_http_server(port, addr=host, registry=metrics.registry)

@@ -21,19 +21,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from wsgiref.simple_server import WSGIServer
 
 import grpc
 
-from kuradb.process import configure_logging, run_server
+from kuradb.process import MetricsEndpoint, configure_logging, run_server
 from kuradb.coordinator.heartbeat_client import HeartbeatClient, NodeIdentity
 from kuradb.node.driver import DriverConfig, NodeDriver
 from kuradb.node.faults import FaultFileWatcher, FaultTable
 from kuradb.node.leveldb_engine import LevelDBEngine
-from kuradb.node.metrics import NodeMetrics, serve
+from kuradb.node.metrics import NodeMetrics
 from kuradb.node.raft_storage import RaftLogDB
 from kuradb.node.service import NodeAdminService, NodeDataService
 from kuradb.node.transport import TransportConfig, grpc_options
@@ -73,7 +71,7 @@ class NodeServer:
         self.address = ""
         self._server: grpc.aio.Server | None = None
         self._watcher: FaultFileWatcher | None = None
-        self._metrics_server: tuple[WSGIServer, threading.Thread] | None = None
+        self._metrics: MetricsEndpoint | None = None
         self.metrics_address = ""
         self._heartbeat: HeartbeatClient | None = None
 
@@ -114,9 +112,8 @@ class NodeServer:
         if self._watcher is not None:
             self._watcher.start()
         if o.metrics_listen:
-            mhost, _, mport = o.metrics_listen.rpartition(":")
-            self._metrics_server = serve(self.metrics, mhost or "0.0.0.0", int(mport))
-            self.metrics_address = f"{mhost}:{self._metrics_server[0].server_port}"
+            self._metrics = MetricsEndpoint.start(self.metrics.registry, o.metrics_listen)
+            self.metrics_address = self._metrics.address
         if o.coordinator:
             driver = self.driver
             identity = NodeIdentity(o.node_id, self.address, o.az, metrics_address=self.metrics_address)
@@ -136,11 +133,9 @@ class NodeServer:
             self._server = None
         if self.driver is not None:
             await self.driver.stop()
-        if self._metrics_server is not None:
-            httpd = self._metrics_server[0]
-            httpd.shutdown()
-            httpd.server_close()
-            self._metrics_server = None
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
         if self.logdb is not None:
             self.logdb.close()
         if self.engine is not None:
@@ -171,8 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address of a peer node (repeatable); peers are also learned from their streams")  # fmt: skip
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     return p
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

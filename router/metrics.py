@@ -9,11 +9,9 @@ Rules (as for the node, kuradb/node/metrics.py):
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -33,7 +31,3 @@ class RouterMetrics:
         self.retries = Counter("kuradb_router_retries", "Node request retries by cause", ["reason"], registry=r)
         self.map_version = Gauge("kuradb_router_map_version", "Version of the cached partition map", registry=r)
 
-
-def serve(metrics: RouterMetrics, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
-    """Serve ``/metrics`` over HTTP on ``host:port``; returns (server, thread) for shutdown."""
-    return start_http_server(port, addr=host, registry=metrics.registry)

@@ -19,19 +19,17 @@ import argparse
 import asyncio
 import logging
 import sys
-import threading
 from dataclasses import dataclass
-from wsgiref.simple_server import WSGIServer
 
 import grpc
 
-from kuradb.process import configure_logging, run_server
+from kuradb.process import MetricsEndpoint, configure_logging, run_server
 from kuradb.proto import dynamodb_pb2_grpc as dpb_grpc
 from kuradb.router.channels import NodeChannels
 from kuradb.router.coordinator_client import CoordinatorClient
 from kuradb.router.executor import Executor
 from kuradb.router.http import HttpOptions, HttpServer, create_app
-from kuradb.router.metrics import RouterMetrics, serve
+from kuradb.router.metrics import RouterMetrics
 from kuradb.router.partition_map import PartitionMap
 from kuradb.router.policy import RetryPolicy
 from kuradb.router.service import DynamoDBService, Router
@@ -71,7 +69,7 @@ class RouterServer:
         self.address = ""
         self.metrics_address = ""
         self._server: grpc.aio.Server | None = None
-        self._metrics_server: tuple[WSGIServer, threading.Thread] | None = None
+        self._metrics: MetricsEndpoint | None = None
         self.http_address = ""
         self._http: HttpServer | None = None
 
@@ -88,9 +86,8 @@ class RouterServer:
         self.address = f"{host}:{bound}"
         dpb_grpc.add_DynamoDBServicer_to_server(DynamoDBService(self.router, self.metrics), server)
         if o.metrics_listen:
-            mhost, _, mport = o.metrics_listen.rpartition(":")
-            self._metrics_server = serve(self.metrics, mhost or "0.0.0.0", int(mport))
-            self.metrics_address = f"{mhost}:{self._metrics_server[0].server_port}"
+            self._metrics = MetricsEndpoint.start(self.metrics.registry, o.metrics_listen)
+            self.metrics_address = self._metrics.address
         self.coordinator.start_watch()
         while True:
             try:
@@ -115,11 +112,9 @@ class RouterServer:
             self._server = None
         await self.coordinator.close()
         await self.channels.close()
-        if self._metrics_server is not None:
-            httpd = self._metrics_server[0]
-            httpd.shutdown()
-            httpd.server_close()
-            self._metrics_server = None
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,8 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="verify SigV4 signatures against these keys (default: accept any credentials)")  # fmt: skip
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     return p
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -157,18 +157,17 @@ def test_cli_process_prints_ready_line_serves_metrics_and_exits_cleanly() -> Non
 
 def test_metrics_endpoint_serves_router_metrics() -> None:
     async def scenario(h: Harness) -> None:
-        from kuradb.router.metrics import serve
+        from kuradb.process import MetricsEndpoint
 
-        httpd, _ = serve(h.router.metrics, "127.0.0.1", 0)
+        endpoint = MetricsEndpoint.start(h.router.metrics.registry, "127.0.0.1:0")
         try:
             await h.call("PutItem", {"TableName": "users", "Item": {"id": s("a")}})
-            url = f"http://127.0.0.1:{httpd.server_port}/metrics"
+            url = f"http://{endpoint.address}/metrics"
             body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
             for name in ("kuradb_router_requests_total", "kuradb_router_request_seconds", "kuradb_router_map_version",
                          "kuradb_router_retries_total"):  # fmt: skip
                 assert name in body
         finally:
-            httpd.shutdown()
-            httpd.server_close()
+            endpoint.close()
 
     run(scenario)
