@@ -78,6 +78,17 @@ def parse_number(s: object) -> Decimal:
     return check_range(d)
 
 
+def _significant(d: Decimal) -> tuple[int, tuple[int, ...], int]:
+    """(sign, digits, exponent) of a non-zero finite Decimal with the coefficient's trailing
+    zeros moved into the exponent: they are not significant digits."""
+    sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    n = len(digits)
+    while n > 1 and digits[n - 1] == 0:
+        n -= 1
+    return sign, tuple(digits[:n]), exponent + len(digits) - n
+
+
 def check_range(d: Decimal) -> Decimal:
     """Validate an exact Decimal against DynamoDB's range and precision; return it normalized.
 
@@ -87,14 +98,7 @@ def check_range(d: Decimal) -> Decimal:
         raise ValidationException(MSG_NOT_NUMERIC)
     if d.is_zero():
         return Decimal(0)
-    sign, digits, exponent = d.as_tuple()
-    assert isinstance(exponent, int)
-    # Strip trailing zeros of the coefficient: they are not significant.
-    n = len(digits)
-    while n > 1 and digits[n - 1] == 0:
-        n -= 1
-    exponent += len(digits) - n
-    digits = digits[:n]
+    sign, digits, exponent = _significant(d)
     adjusted = exponent + len(digits) - 1
     if adjusted > MAX_EXPONENT:
         raise ValidationException(MSG_OVERFLOW)
@@ -109,13 +113,8 @@ def canonical(d: Decimal) -> str:
     """DynamoDB's canonical text of a valid number: plain digits, no exponent, no "-0"."""
     if d.is_zero():
         return "0"
-    sign, digits, exponent = d.as_tuple()
-    assert isinstance(exponent, int)
-    n = len(digits)
-    while n > 1 and digits[n - 1] == 0:
-        n -= 1
-    exponent += len(digits) - n
-    text = "".join(map(str, digits[:n]))
+    sign, digits, exponent = _significant(d)
+    text = "".join(map(str, digits))
     if exponent >= 0:
         text = text + "0" * exponent
     else:
